@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+using PrunedCodegen.Diagnostics;
+using PrunedCodegen.Emitting;
+
+namespace PrunedCodegen.Generator
+{
+    /// <summary>
+    /// Turns each <c>PrunedModel</c> item (an AdditionalFiles entry with <c>PrunedCodegenModel=true</c>) into a
+    /// static class with <c>Predict</c> methods. Pipeline: item + options → bytes and fingerprint →
+    /// generated source and diagnostics (pure data) → output.
+    /// </summary>
+    [Generator(LanguageNames.CSharp)]
+    public sealed class PrunedModelGenerator : IIncrementalGenerator
+    {
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            var inputs = context.AdditionalTextsProvider
+                .Combine(context.AnalyzerConfigOptionsProvider)
+                .Select((pair, cancellationToken) => ReadModel(pair.Left, pair.Right))
+                .Where(input => input != null)
+                .Select((input, _) => input!)
+                .WithTrackingName(TrackingNames.ModelInputs);
+
+            var results = inputs
+                .Select((input, cancellationToken) => Generate(input, cancellationToken))
+                .WithTrackingName(TrackingNames.Generated);
+
+            context.RegisterSourceOutput(results.Collect(), Emit);
+        }
+
+        private static ModelInput? ReadModel(AdditionalText text, AnalyzerConfigOptionsProvider provider)
+        {
+            var options = provider.GetOptions(text);
+            if (!options.TryGetValue("build_metadata.AdditionalFiles.PrunedCodegenModel", out var flag) ||
+                !string.Equals(flag, "true", StringComparison.OrdinalIgnoreCase))
+                return null;
+
+            string fileName = Path.GetFileName(text.Path);
+            options.TryGetValue("build_metadata.AdditionalFiles.ClassName", out var className);
+            options.TryGetValue("build_metadata.AdditionalFiles.Namespace", out var ns);
+            if (string.IsNullOrWhiteSpace(className))
+                className = Identifiers.Pascal(Path.GetFileNameWithoutExtension(text.Path), "Model");
+            if (string.IsNullOrWhiteSpace(ns) && !provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out ns))
+                ns = "";
+            var compileOptions = new CompileOptions(className!.Trim(), (ns ?? "").Trim(), fileName);
+            return ModelFileReader.Read(text.Path, compileOptions);
+        }
+
+        private static GenerationResult Generate(ModelInput input, System.Threading.CancellationToken cancellationToken)
+        {
+            string hint = (input.Options.Namespace.Length > 0 ? input.Options.Namespace + "." : "") + input.Options.ClassName + ".g.cs";
+            if (input.ReadError != null || input.Bytes == null)
+                return new GenerationResult(input.Path, hint, null, new[] { input.ReadError! });
+            var result = ModelCompiler.Compile(input.Bytes, input.Options, cancellationToken);
+            return new GenerationResult(input.Path, hint, result.Source, result.Diagnostics);
+        }
+
+        private static void Emit(SourceProductionContext context, ImmutableArray<GenerationResult> results)
+        {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            bool any = false;
+            // Ordinal order: output does not depend on the order of AdditionalFiles.
+            foreach (var result in results.OrderBy(r => r.HintName, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal))
+            {
+                foreach (var d in result.Diagnostics)
+                    context.ReportDiagnostic(ToRoslyn(d, result.Path));
+                if (result.Source == null) continue;
+                if (!seen.Add(result.HintName))
+                {
+                    context.ReportDiagnostic(ToRoslyn(new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Duplicate model class",
+                        $"{Text.Quote(Path.GetFileName(result.Path))}: another model already generates the class in '{Text.Quote(result.HintName)}'; set a different ClassName or Namespace"), result.Path));
+                    continue;
+                }
+                context.AddSource(result.HintName, SourceText.From(result.Source, System.Text.Encoding.UTF8));
+                any = true;
+            }
+            if (any)
+                context.AddSource(ModelCompiler.KernelsHintName, SourceText.From(ModelCompiler.KernelsSource, System.Text.Encoding.UTF8));
+        }
+
+        private static Diagnostic ToRoslyn(PcgDiagnostic d, string path)
+        {
+            var severity = d.Severity switch
+            {
+                PcgSeverity.Error => DiagnosticSeverity.Error,
+                PcgSeverity.Warning => DiagnosticSeverity.Warning,
+                _ => DiagnosticSeverity.Info,
+            };
+            var descriptor = new DiagnosticDescriptor(d.Id, d.Title, "{0}", "PrunedCodegen", severity, isEnabledByDefault: true);
+            var location = Location.Create(path, default, new LinePositionSpan(default, default));
+            return Diagnostic.Create(descriptor, location, d.Message);
+        }
+    }
+}

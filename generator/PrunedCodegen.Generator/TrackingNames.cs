@@ -1,0 +1,12 @@
+namespace PrunedCodegen.Generator
+{
+    /// <summary>Names of the pipeline steps, so that tests can assert what was cached.</summary>
+    public static class TrackingNames
+    {
+        /// <summary>PrunedModel items with their options, bytes and content fingerprint.</summary>
+        public const string ModelInputs = nameof(ModelInputs);
+
+        /// <summary>The generated source and diagnostics for each model.</summary>
+        public const string Generated = nameof(Generated);
+    }
+}

@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+/// <summary>Reading the fixture CSVs and measuring latency; nothing model-specific.</summary>
+internal static class DigitsData
+{
+    public delegate void PredictFn(ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>Rows of "label,p0..p63".</summary>
+    public static (float[] Pixels, int[] Labels) LoadTestSplit(string path)
+    {
+        var rows = File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
+        var labels = rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
+        var pixels = rows.SelectMany(r => r.Skip(1).Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray();
+        return (pixels, labels);
+    }
+
+    public static float[] LoadLogits(string path) =>
+        File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0)
+            .SelectMany(l => l.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray();
+
+    public static int[] ArgMax(float[] logits, int classes)
+    {
+        var result = new int[logits.Length / classes];
+        for (int i = 0; i < result.Length; i++)
+        {
+            var row = logits.AsSpan(i * classes, classes);
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+            result[i] = best;
+        }
+        return result;
+    }
+
+    public static float MaxAbsDiff(float[] a, float[] b)
+    {
+        if (a.Length != b.Length) throw new InvalidDataException($"logit counts differ: {a.Length} vs {b.Length}");
+        float max = 0;
+        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        return max;
+    }
+
+    /// <summary>Median over 15 rounds of the mean ns per single-sample Predict across the whole test set, after warm-up.</summary>
+    public static double MedianNsPerPrediction(float[] pixels, int inputLength, int outputLength, PredictFn predict)
+    {
+        int n = pixels.Length / inputLength;
+        var output = new float[outputLength];
+        for (int warm = 0; warm < 200; warm++)
+            for (int i = 0; i < n; i += 7) predict(pixels.AsSpan(i * inputLength, inputLength), output);
+        var rounds = new List<double>();
+        for (int round = 0; round < 15; round++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int rep = 0; rep < 20; rep++)
+                for (int i = 0; i < n; i++) predict(pixels.AsSpan(i * inputLength, inputLength), output);
+            double seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
+            rounds.Add(seconds * 1e9 / (20.0 * n));
+        }
+        rounds.Sort();
+        return rounds[rounds.Count / 2];
+    }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Generic;
+
+namespace PrunedCodegen.Graph
+{
+    /// <summary>An activation applied elementwise, possibly fused into the layer before it.</summary>
+    internal enum ActivationKind { None, Relu, LeakyRelu, Sigmoid, Tanh, Clip }
+
+    internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0, float Min = 0, float Max = 0)
+    {
+        public static readonly Activation None = new Activation(ActivationKind.None);
+
+        /// <summary>True when the activation maps 0 to 0 (a pruned neuron stays dead through it).</summary>
+        public bool KeepsZero => Kind switch
+        {
+            ActivationKind.Sigmoid => false,
+            ActivationKind.Clip => Min <= 0 && Max >= 0,
+            _ => true,
+        };
+
+        public string Describe() => Kind switch
+        {
+            ActivationKind.None => "",
+            ActivationKind.LeakyRelu => $"LeakyRelu(alpha={Emitting.CSharpLiterals.Float(Alpha)})",
+            ActivationKind.Clip => $"Clip({Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)})",
+            _ => Kind.ToString(),
+        };
+    }
+
+    internal enum BinaryKind { Add, Sub, Mul, Div, Max, Min }
+
+    /// <summary>One operation of the lowered graph. Every op names the ONNX node(s) it came from.</summary>
+    internal abstract class IrOp
+    {
+        protected IrOp(IrValue output, string sourceNodes)
+        {
+            Output = output;
+            SourceNodes = sourceNodes;
+        }
+
+        public IrValue Output { get; }
+
+        /// <summary>ONNX op types and node names this op implements, for the comment (untrusted text).</summary>
+        public string SourceNodes { get; set; }
+
+        public abstract IEnumerable<IrValue> Inputs { get; }
+    }
+
+    /// <summary>
+    /// y[m, n] = act(bias[n] + sum_k x[m, k] * W[n, k]) with constant weights: Gemm or MatMul (+ Add) (+ activation).
+    /// Weights are stored row-major as [N][K] whatever the ONNX layout was.
+    /// </summary>
+    internal sealed class DenseOp : IrOp
+    {
+        public DenseOp(IrValue input, IrValue output, int rows, int k, int n, float[] weights, string sourceNodes)
+            : base(output, sourceNodes)
+        {
+            Input = input; Rows = rows; K = k; N = n; Weights = weights;
+        }
+
+        public IrValue Input { get; }
+        public int Rows { get; }
+        public int K { get; }
+        public int N { get; }
+        public float[] Weights { get; }
+        /// <summary>Per-output bias (length N) or null.</summary>
+        public float[]? Bias { get; set; }
+        public Activation Activation { get; set; } = Activation.None;
+        public override IEnumerable<IrValue> Inputs { get { yield return Input; } }
+    }
+
+    /// <summary>Y = A x B for runtime A and B, numpy-style (batched, broadcast, 1-D promotion).</summary>
+    internal sealed class MatMulOp : IrOp
+    {
+        public MatMulOp(IrValue a, IrValue b, IrValue output, int m, int k, int n, int[] batchOffsets, string sourceNodes)
+            : base(output, sourceNodes)
+        {
+            A = a; B = b; M = m; K = k; N = n; BatchOffsets = batchOffsets;
+        }
+
+        public IrValue A { get; }
+        public IrValue B { get; }
+        public int M { get; }
+        public int K { get; }
+        public int N { get; }
+        /// <summary>Per output matrix: the element offsets into A and B (pairs).</summary>
+        public int[] BatchOffsets { get; }
+        public override IEnumerable<IrValue> Inputs { get { yield return A; yield return B; } }
+    }
+
+    /// <summary>Y = X^T for a runtime 2-D X of shape [Rows, Cols].</summary>
+    internal sealed class TransposeOp : IrOp
+    {
+        public TransposeOp(IrValue input, IrValue output, int rows, int cols, string sourceNodes) : base(output, sourceNodes)
+        {
+            Input = input; Rows = rows; Cols = cols;
+        }
+
+        public IrValue Input { get; }
+        public int Rows { get; }
+        public int Cols { get; }
+        public override IEnumerable<IrValue> Inputs { get { yield return Input; } }
+    }
+
+    /// <summary>Elementwise binary op with ONNX broadcasting; operands may be constants.</summary>
+    internal sealed class BinaryOp : IrOp
+    {
+        public BinaryOp(BinaryKind kind, IrValue a, IrValue b, IrValue output, string sourceNodes) : base(output, sourceNodes)
+        {
+            Kind = kind; A = a; B = b;
+        }
+
+        public BinaryKind Kind { get; }
+        public IrValue A { get; }
+        public IrValue B { get; }
+        public override IEnumerable<IrValue> Inputs { get { yield return A; yield return B; } }
+    }
+
+    /// <summary>An elementwise activation (or a copy, when the activation is None).</summary>
+    internal sealed class UnaryOp : IrOp
+    {
+        public UnaryOp(Activation activation, IrValue input, IrValue output, string sourceNodes) : base(output, sourceNodes)
+        {
+            Activation = activation; Input = input;
+        }
+
+        public Activation Activation { get; }
+        public IrValue Input { get; }
+        public override IEnumerable<IrValue> Inputs { get { yield return Input; } }
+    }
+
+    /// <summary>Softmax or LogSoftmax over the middle extent of an [outer, length, inner] view.</summary>
+    internal sealed class SoftmaxOp : IrOp
+    {
+        public SoftmaxOp(bool log, IrValue input, IrValue output, int outer, int length, int inner, string sourceNodes)
+            : base(output, sourceNodes)
+        {
+            Log = log; Input = input; Outer = outer; Length = length; Inner = inner;
+        }
+
+        public bool Log { get; }
+        public IrValue Input { get; }
+        public int Outer { get; }
+        public int Length { get; }
+        public int Inner { get; }
+        public override IEnumerable<IrValue> Inputs { get { yield return Input; } }
+    }
+}

@@ -1,0 +1,46 @@
+namespace PrunedCodegen.Graph
+{
+    internal enum ValueKind { Input, Constant, Intermediate }
+
+    /// <summary>
+    /// One tensor of the graph with a fully static shape. A symbolic leading batch dimension is compiled as
+    /// 1 and marked <see cref="IsBatched"/>: the generated code computes one sample per call.
+    /// </summary>
+    internal sealed class IrValue
+    {
+        public IrValue(string name, ValueKind kind, int[] shape, bool isBatched)
+        {
+            Name = name;
+            Kind = kind;
+            Shape = shape;
+            IsBatched = isBatched;
+        }
+
+        /// <summary>The ONNX name (untrusted text: escape before it reaches generated code).</summary>
+        public string Name { get; }
+        public ValueKind Kind { get; }
+        public int[] Shape { get; }
+        public bool IsBatched { get; }
+        public int Count => Shapes.Count(Shape);
+
+        /// <summary>Float data of a constant.</summary>
+        public float[]? Data { get; set; }
+
+        /// <summary>Integer data of an int64 constant (shapes, axes); never emitted.</summary>
+        public long[]? IntData { get; set; }
+
+        /// <summary>Position among the graph inputs, for <see cref="ValueKind.Input"/>.</summary>
+        public int InputIndex { get; set; } = -1;
+
+        /// <summary>Position among the graph outputs, or -1.</summary>
+        public int OutputIndex { get; set; } = -1;
+
+        /// <summary>When set, this value is a view of another value's storage (Reshape, Flatten, Identity).</summary>
+        public IrValue? AliasOf { get; set; }
+
+        /// <summary>The value whose storage this one shares (itself when not an alias).</summary>
+        public IrValue Root => AliasOf == null ? this : AliasOf.Root;
+
+        public override string ToString() => $"{Name}{Shapes.Format(Shape)}";
+    }
+}

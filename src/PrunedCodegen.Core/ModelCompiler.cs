@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using PrunedCodegen.Diagnostics;
+using PrunedCodegen.Emitting;
+using PrunedCodegen.Graph;
+using PrunedCodegen.Onnx;
+using PrunedCodegen.Passes;
+using PrunedCodegen.Planning;
+
+namespace PrunedCodegen
+{
+    /// <summary>
+    /// The whole pipeline: ONNX bytes → reader → graph IR → passes → planner → emitter. Never throws
+    /// except for cancellation: every failure is returned as a diagnostic.
+    /// </summary>
+    public static class ModelCompiler
+    {
+        /// <summary>The shared runtime kernels that generated models call; added once per compilation.</summary>
+        public static string KernelsSource => LazyKernels.Value;
+
+        /// <summary>The hint name under which <see cref="KernelsSource"/> is added.</summary>
+        public const string KernelsHintName = "PrunedCodegen.Kernels.g.cs";
+
+        private static readonly Lazy<string> LazyKernels = new Lazy<string>(() =>
+        {
+            using var stream = typeof(ModelCompiler).Assembly.GetManifestResourceStream("PrunedCodegen.Runtime.Kernels.cs")
+                ?? throw new InvalidOperationException("the kernels resource is missing from PrunedCodegen.Core");
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Replace("\r\n", "\n");
+        });
+
+        public static CompileResult Compile(byte[] onnx, CompileOptions options, CancellationToken cancellationToken = default)
+        {
+            string file = Text.Quote(options.ModelFileName);
+            try
+            {
+                if (!Identifiers.IsValid(options.ClassName))
+                    return Fail(DiagnosticIds.InvalidOptions, "Invalid PrunedModel options", $"{file}: ClassName '{Text.Quote(options.ClassName)}' is not a valid C# identifier");
+                if (options.Namespace.Length > 0 && !Identifiers.IsValidNamespace(options.Namespace))
+                    return Fail(DiagnosticIds.InvalidOptions, "Invalid PrunedModel options", $"{file}: Namespace '{Text.Quote(options.Namespace)}' is not a valid C# namespace");
+                if (onnx.Length == 0)
+                    return Fail(DiagnosticIds.EmptyFile, "Empty model file", $"{file}: the file is empty");
+
+                OnnxModel model;
+                try
+                {
+                    model = OnnxReader.Read(onnx);
+                }
+                catch (OnnxFormatException e)
+                {
+                    return Fail(DiagnosticIds.MalformedModel, "Not a valid ONNX model", $"{file}: not a valid ONNX model: {e.Message}");
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+
+                var graph = GraphBuilder.Build(model, cancellationToken);
+                FuseDenseEpilogue.Run(graph);
+                var plans = graph.Ops.OfType<DenseOp>().ToDictionary(d => d, KernelPlanner.Plan);
+                var buffers = BufferPlan.Create(graph);
+                cancellationToken.ThrowIfCancellationRequested();
+                string source = new ModelEmitter(graph, options, buffers, plans).Emit(cancellationToken);
+                return new CompileResult(source, Array.Empty<PcgDiagnostic>());
+            }
+            catch (ModelCompileException e)
+            {
+                return Fail(e.Id, TitleOf(e.Id), $"{file}: {e.Message}");
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                // A bug of ours, not of the model: say so, and keep the compiler running.
+                return Fail(DiagnosticIds.InternalError, "PrunedCodegen internal error",
+                    $"{file}: internal error {e.GetType().Name}: {Text.Quote(e.Message)}; please report it with the model");
+            }
+        }
+
+        private static CompileResult Fail(string id, string title, string message) =>
+            new CompileResult(null, new[] { new PcgDiagnostic(id, PcgSeverity.Error, title, message) });
+
+        private static string TitleOf(string id) => id switch
+        {
+            DiagnosticIds.MalformedModel => "Not a valid ONNX model",
+            DiagnosticIds.UnsupportedOp => "Unsupported ONNX operator",
+            DiagnosticIds.UnsupportedDataType => "Unsupported data type",
+            DiagnosticIds.UnknownShape => "Shape not known at build time",
+            DiagnosticIds.ExternalData => "External tensor data not supported",
+            DiagnosticIds.TensorTooLarge => "Tensor too large or invalid dims",
+            DiagnosticIds.InvalidNode => "Invalid ONNX node",
+            _ => "PrunedCodegen error",
+        };
+    }
+}

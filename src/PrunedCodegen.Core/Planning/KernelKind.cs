@@ -1,0 +1,11 @@
+namespace PrunedCodegen.Planning
+{
+    /// <summary>How a dense layer's weights are executed.</summary>
+    internal enum KernelKind
+    {
+        /// <summary>Every weight, row dot products with Vector512/256/128 paths and a scalar fallback.</summary>
+        DenseSimd,
+        /// <summary>Only the nonzero weights with their column indices (CSR), four accumulators per row.</summary>
+        SparseRows,
+    }
+}
