@@ -49,7 +49,17 @@ namespace PrunedCodegen.Generator
                 className = Identifiers.Pascal(Path.GetFileNameWithoutExtension(text.Path), "Model");
             if (string.IsNullOrWhiteSpace(ns) && !provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out ns))
                 ns = "";
-            var compileOptions = new CompileOptions(className!.Trim(), (ns ?? "").Trim(), fileName);
+            options.TryGetValue("build_metadata.AdditionalFiles.Kernel", out var kernelText);
+            var kernel = (kernelText ?? "").Trim().ToLowerInvariant() switch
+            {
+                "dense" => KernelChoice.DenseSimd,
+                "sparse" => KernelChoice.SparseRows,
+                _ => KernelChoice.Auto,   // "", "auto"; anything else is reported below
+            };
+            var compileOptions = new CompileOptions(className!.Trim(), (ns ?? "").Trim(), fileName) { Kernel = kernel };
+            if (!string.IsNullOrWhiteSpace(kernelText) && kernel == KernelChoice.Auto && !string.Equals(kernelText!.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+                return new ModelInput(text.Path, compileOptions, null, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
+                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText)}' is not one of auto, dense, sparse"));
             return ModelFileReader.Read(text.Path, compileOptions);
         }
 

@@ -44,23 +44,43 @@ internal static class DigitsData
         return max;
     }
 
-    /// <summary>Median over 15 rounds of the mean ns per single-sample Predict across the whole test set, after warm-up.</summary>
-    public static double MedianNsPerPrediction(float[] pixels, int inputLength, int outputLength, PredictFn predict)
+    /// <summary>
+    /// Median ns per single-sample Predict of two models, measured in interleaved rounds (so that machine
+    /// drift hits both alike) after half a second of warm-up (so that both run fully optimised code).
+    /// </summary>
+    public static (double A, double B) MedianNsPerPrediction(float[] pixels, int inputLength, int outputLength, PredictFn a, PredictFn b)
     {
         int n = pixels.Length / inputLength;
         var output = new float[outputLength];
-        for (int warm = 0; warm < 200; warm++)
-            for (int i = 0; i < n; i += 7) predict(pixels.AsSpan(i * inputLength, inputLength), output);
-        var rounds = new List<double>();
-        for (int round = 0; round < 15; round++)
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < 500)
+            for (int i = 0; i < n; i++)
+            {
+                a(pixels.AsSpan(i * inputLength, inputLength), output);
+                b(pixels.AsSpan(i * inputLength, inputLength), output);
+            }
+        var roundsA = new List<double>();
+        var roundsB = new List<double>();
+        for (int round = 0; round < 21; round++)
+        {
+            roundsA.Add(Round(a));
+            roundsB.Add(Round(b));
+        }
+        return (Median(roundsA), Median(roundsB));
+
+        double Round(PredictFn predict)
         {
             long start = Stopwatch.GetTimestamp();
-            for (int rep = 0; rep < 20; rep++)
+            for (int rep = 0; rep < 10; rep++)
                 for (int i = 0; i < n; i++) predict(pixels.AsSpan(i * inputLength, inputLength), output);
             double seconds = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
-            rounds.Add(seconds * 1e9 / (20.0 * n));
+            return seconds * 1e9 / (10.0 * n);
         }
-        rounds.Sort();
-        return rounds[rounds.Count / 2];
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
     }
 }

@@ -33,8 +33,8 @@ float prunedDiff = DigitsData.MaxAbsDiff(pruned, DigitsData.LoadLogits(Path.Comb
 double torchDense = metrics.RootElement.GetProperty("dense_test_accuracy").GetDouble();
 double torchPruned = metrics.RootElement.GetProperty("pruned_finetuned_test_accuracy").GetDouble();
 
-double nsDense = DigitsData.MedianNsPerPrediction(pixels, DigitsDense.InputLength, DigitsDense.OutputLength, (x, y) => DigitsDense.Predict(x, y));
-double nsPruned = DigitsData.MedianNsPerPrediction(pixels, DigitsPruned.InputLength, DigitsPruned.OutputLength, (x, y) => DigitsPruned.Predict(x, y));
+var (nsDense, nsPruned) = DigitsData.MedianNsPerPrediction(pixels, DigitsDense.InputLength, DigitsDense.OutputLength,
+    (x, y) => DigitsDense.Predict(x, y), (x, y) => DigitsPruned.Predict(x, y));
 
 var inv = CultureInfo.InvariantCulture;
 Console.WriteLine("model          accuracy  (PyTorch)  max |logit - PyTorch|  ns/prediction (median, 1 thread)");

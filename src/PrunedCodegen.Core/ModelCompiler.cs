@@ -51,13 +51,15 @@ namespace PrunedCodegen
                 }
                 catch (OnnxFormatException e)
                 {
-                    return Fail(DiagnosticIds.MalformedModel, "Not a valid ONNX model", $"{file}: not a valid ONNX model: {e.Message}");
+                    const string readerPrefix = "not an ONNX model: ";
+                    string reason = e.Message.StartsWith(readerPrefix, StringComparison.Ordinal) ? e.Message.Substring(readerPrefix.Length) : e.Message;
+                    return Fail(DiagnosticIds.MalformedModel, "Not a valid ONNX model", $"{file}: not a valid ONNX model: {reason}");
                 }
                 cancellationToken.ThrowIfCancellationRequested();
 
                 var graph = GraphBuilder.Build(model, cancellationToken);
                 FuseDenseEpilogue.Run(graph);
-                var plans = graph.Ops.OfType<DenseOp>().ToDictionary(d => d, KernelPlanner.Plan);
+                var plans = graph.Ops.OfType<DenseOp>().ToDictionary(d => d, d => KernelPlanner.Plan(d, options.Kernel));
                 var buffers = BufferPlan.Create(graph);
                 cancellationToken.ThrowIfCancellationRequested();
                 string source = new ModelEmitter(graph, options, buffers, plans).Emit(cancellationToken);

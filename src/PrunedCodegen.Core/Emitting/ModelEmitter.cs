@@ -334,7 +334,7 @@ namespace PrunedCodegen.Emitting
             string bias = d.Bias != null ? $"{layer}_Bias" : "ReadOnlySpan<float>.Empty";
             string call = plan.Kernel == KernelKind.SparseRows
                 ? $"Kernels.SparseRows({layer}_Values, {layer}_Columns, {layer}_RowStarts, {bias}, {{0}}, {{1}});"
-                : $"Kernels.DenseRows({layer}_Weights, {bias}, {{0}}, {{1}});";
+                : $"Kernels.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});";
             _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
             if (d.Rows == 1)
                 _w.Line(string.Format(CultureInfo.InvariantCulture, call, "x", "y"));
@@ -367,8 +367,13 @@ namespace PrunedCodegen.Emitting
             }
             else
             {
-                _w.Line($"// All {I(plan.Weights)} weights, row-major [{I(d.N)}][{I(d.K)}].");
-                EmitFloatData($"{layer}_Weights", d.Weights);
+                // Input-major [K][N]: the kernel broadcasts x[p] against a contiguous run of outputs.
+                var transposed = new float[d.K * d.N];
+                for (int r = 0; r < d.N; r++)
+                    for (int c = 0; c < d.K; c++)
+                        transposed[c * d.N + r] = d.Weights[r * d.K + c];
+                _w.Line($"// All {I(plan.Weights)} weights, input-major [{I(d.K)}][{I(d.N)}].");
+                EmitFloatData($"{layer}_Weights", transposed);
             }
             if (d.Bias != null) EmitFloatData($"{layer}_Bias", d.Bias);
         }
@@ -483,7 +488,7 @@ namespace PrunedCodegen.Emitting
             string act = d.Activation.Kind == ActivationKind.None ? "" : d.Activation.Describe() + " of ";
             string kernel = p.Kernel == KernelKind.SparseRows
                 ? $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)} (cost model {Ns(p.SparseCostNs)} vs {Ns(p.DenseCostNs)} ns dense)"
-                : $"dense SIMD rows (Vector512/256/128, scalar fallback) (cost model {Ns(p.DenseCostNs)} vs {Ns(p.SparseCostNs)} ns sparse)";
+                : $"dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model {Ns(p.DenseCostNs)} vs {Ns(p.SparseCostNs)} ns sparse)";
             return $"y = {act}W x{(d.Bias != null ? " + b" : "")}: [{I(d.Rows)},{I(d.K)}] -> [{I(d.Rows)},{I(d.N)}]; W [{I(d.N)},{I(d.K)}] has {I(p.Nonzeros)} nonzeros ({Percent(1 - p.Density)} sparse); kernel: {kernel}.";
         }
 

@@ -226,8 +226,8 @@ namespace PrunedCodegen.Onnx
                 values.Add(unchecked((long)ReadRawVarint("varint", field)));
                 return;
             }
-            int end = BeginPacked(field, out int length);
-            EnsureExtraCapacity(values, length);
+            int end = BeginPacked(field, out _);
+            // No pre-sizing from the byte length: a varint takes 1-10 bytes, so the count is unknown.
             while (_pos < end)
                 values.Add(unchecked((long)ReadRawVarint("packed varint", field, end)));
         }
@@ -240,8 +240,7 @@ namespace PrunedCodegen.Onnx
                 values.Add(ReadRawVarint("varint", field));
                 return;
             }
-            int end = BeginPacked(field, out int length);
-            EnsureExtraCapacity(values, length);
+            int end = BeginPacked(field, out _);
             while (_pos < end)
                 values.Add(ReadRawVarint("packed varint", field, end));
         }
@@ -254,8 +253,7 @@ namespace PrunedCodegen.Onnx
                 values.Add(unchecked((int)ReadRawVarint("varint", field)));
                 return;
             }
-            int end = BeginPacked(field, out int length);
-            EnsureExtraCapacity(values, length);
+            int end = BeginPacked(field, out _);
             while (_pos < end)
                 values.Add(unchecked((int)ReadRawVarint("packed varint", field, end)));
         }
@@ -325,7 +323,10 @@ namespace PrunedCodegen.Onnx
         /// <summary>Builds the exception for a failure at <paramref name="offset"/> while reading <paramref name="field"/>.</summary>
         public OnnxFormatException Error(string what, int offset, string? field)
         {
-            string where = field == null ? MessageName : MessageName + "." + field;
+            // "TensorProto.dims" for a known field, "TensorProto field 99" for one being skipped.
+            string where = field == null ? MessageName
+                : field.StartsWith("field ", StringComparison.Ordinal) ? MessageName + " " + field
+                : MessageName + "." + field;
             return new OnnxFormatException($"{what} at byte {offset} in {where}");
         }
 

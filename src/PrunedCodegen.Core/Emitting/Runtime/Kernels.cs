@@ -17,14 +17,6 @@ namespace PrunedCodegen.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("PrunedCodegen", "0.1.0")]
     internal static class Kernels
     {
-        // Lane masks for the last, overlapping vector of a row: loading N ints at offset (16 - N + rem)
-        // gives all-ones exactly in the last `rem` lanes.
-        private static ReadOnlySpan<int> TailMask => new int[]
-        {
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-        };
-
         // ---- fused multiply-add: a * b + c, fused (one rounding) where the hardware has it ----
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -42,179 +34,274 @@ namespace PrunedCodegen.Generated
             : a * b + c;
 
         /// <summary>
-        /// Dense GEMV: y[r] = bias[r] + dot(W[r, :], x) for W row-major [y.Length][x.Length]. Four rows per
-        /// iteration (four independent accumulators share each load of x); the row tail is one overlapping
-        /// vector whose already-counted lanes are masked off in x, so there is no scalar tail loop.
+        /// Dense layer: y[c] = bias[c] + sum_p x[p] * W[p, c] for weights stored input-major, [x.Length][y.Length].
+        /// Vectorised across outputs: each input element is broadcast and multiplied into a tile of output
+        /// accumulators held in registers, so there are no horizontal sums and no scalar tail loops.
         /// </summary>
-        public static void DenseRows(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
+        public static void DenseColumns(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
         {
             int k = x.Length, n = y.Length;
+            if (weights.Length != k * n || (!bias.IsEmpty && bias.Length != n)) throw new ArgumentException("weight, bias and span lengths disagree");
             ref float w = ref MemoryMarshal.GetReference(weights);
+            ref float b = ref MemoryMarshal.GetReference(bias);
             ref float xs = ref MemoryMarshal.GetReference(x);
             ref float ys = ref MemoryMarshal.GetReference(y);
-            if (Vector512.IsHardwareAccelerated && k >= Vector512<float>.Count) DenseRows512(ref w, ref xs, k, ref ys, n);
-            else if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count) DenseRows256(ref w, ref xs, k, ref ys, n);
-            else if (Vector128.IsHardwareAccelerated && k >= Vector128<float>.Count) DenseRows128(ref w, ref xs, k, ref ys, n);
-            else DenseRowsScalar(ref w, ref xs, k, ref ys, n);
-            if (!bias.IsEmpty) AddInPlace(y, bias);
+            if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count) DenseColumns512(ref w, ref b, !bias.IsEmpty, ref xs, k, ref ys, n);
+            else if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count) DenseColumns256(ref w, ref b, !bias.IsEmpty, ref xs, k, ref ys, n);
+            else if (Vector128.IsHardwareAccelerated && n >= Vector128<float>.Count) DenseColumns128(ref w, ref b, !bias.IsEmpty, ref xs, k, ref ys, n);
+            else DenseColumnsScalar(ref w, ref b, !bias.IsEmpty, ref xs, k, ref ys, n);
         }
 
-        private static void DenseRows512(ref float w, ref float x, int k, ref float y, int n)
+        private static void DenseColumns512(ref float w, ref float b, bool hasBias, ref float x, int k, ref float y, int n)
         {
-            const int V = 16;
-            int full = k - k % V;
-            int rem = k - full;
-            // x's last vector, with the lanes the full vectors already covered zeroed.
-            Vector512<float> xTail = rem == 0 ? default
-                : Vector512.LoadUnsafe(ref x, (nuint)(k - V)) & Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(TailMask), (nuint)(16 - V + rem)).AsSingle();
-            int r = 0;
-            for (; r + 4 <= n; r += 4)
+            int V = Vector512<float>.Count;
+            int j = 0;
+            // Tiles of 8 vectors of outputs: 8 independent FMA chains keep both FMA pipes busy.
+            for (; j + 8 * V <= n; j += 8 * V)
             {
-                ref float w0 = ref Unsafe.Add(ref w, (nint)r * k);
-                ref float w1 = ref Unsafe.Add(ref w0, k);
-                ref float w2 = ref Unsafe.Add(ref w1, k);
-                ref float w3 = ref Unsafe.Add(ref w2, k);
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                if (hasBias)
+                {
+                    ref float bj = ref Unsafe.Add(ref b, j);
+                    a0 = Vector512.LoadUnsafe(ref bj, (nuint)(0 * V)); a1 = Vector512.LoadUnsafe(ref bj, (nuint)(1 * V));
+                    a2 = Vector512.LoadUnsafe(ref bj, (nuint)(2 * V)); a3 = Vector512.LoadUnsafe(ref bj, (nuint)(3 * V));
+                    a4 = Vector512.LoadUnsafe(ref bj, (nuint)(4 * V)); a5 = Vector512.LoadUnsafe(ref bj, (nuint)(5 * V));
+                    a6 = Vector512.LoadUnsafe(ref bj, (nuint)(6 * V)); a7 = Vector512.LoadUnsafe(ref bj, (nuint)(7 * V));
+                }
+                ref float row = ref Unsafe.Add(ref w, j);
+                for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, n))
+                {
+                    var xv = Vector512.Create(Unsafe.Add(ref x, p));
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(0 * V)), xv, a0);
+                    a1 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(1 * V)), xv, a1);
+                    a2 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(2 * V)), xv, a2);
+                    a3 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(3 * V)), xv, a3);
+                    a4 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(4 * V)), xv, a4);
+                    a5 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(5 * V)), xv, a5);
+                    a6 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(6 * V)), xv, a6);
+                    a7 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(7 * V)), xv, a7);
+                }
+                ref float yj = ref Unsafe.Add(ref y, j);
+                a0.StoreUnsafe(ref yj, (nuint)(0 * V)); a1.StoreUnsafe(ref yj, (nuint)(1 * V));
+                a2.StoreUnsafe(ref yj, (nuint)(2 * V)); a3.StoreUnsafe(ref yj, (nuint)(3 * V));
+                a4.StoreUnsafe(ref yj, (nuint)(4 * V)); a5.StoreUnsafe(ref yj, (nuint)(5 * V));
+                a6.StoreUnsafe(ref yj, (nuint)(6 * V)); a7.StoreUnsafe(ref yj, (nuint)(7 * V));
+            }
+            // Tiles of 4 vectors.
+            for (; j + 4 * V <= n; j += 4 * V)
+            {
                 Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int i = 0; i < full; i += V)
+                if (hasBias)
                 {
-                    var xv = Vector512.LoadUnsafe(ref x, (nuint)i);
-                    a0 = MulAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), xv, a0);
-                    a1 = MulAdd(Vector512.LoadUnsafe(ref w1, (nuint)i), xv, a1);
-                    a2 = MulAdd(Vector512.LoadUnsafe(ref w2, (nuint)i), xv, a2);
-                    a3 = MulAdd(Vector512.LoadUnsafe(ref w3, (nuint)i), xv, a3);
+                    ref float bj = ref Unsafe.Add(ref b, j);
+                    a0 = Vector512.LoadUnsafe(ref bj, (nuint)(0 * V)); a1 = Vector512.LoadUnsafe(ref bj, (nuint)(1 * V));
+                    a2 = Vector512.LoadUnsafe(ref bj, (nuint)(2 * V)); a3 = Vector512.LoadUnsafe(ref bj, (nuint)(3 * V));
                 }
-                if (rem != 0)
+                ref float row = ref Unsafe.Add(ref w, j);
+                for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, n))
                 {
-                    nuint t = (nuint)(k - V);
-                    a0 = MulAdd(Vector512.LoadUnsafe(ref w0, t), xTail, a0);
-                    a1 = MulAdd(Vector512.LoadUnsafe(ref w1, t), xTail, a1);
-                    a2 = MulAdd(Vector512.LoadUnsafe(ref w2, t), xTail, a2);
-                    a3 = MulAdd(Vector512.LoadUnsafe(ref w3, t), xTail, a3);
+                    var xv = Vector512.Create(Unsafe.Add(ref x, p));
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(0 * V)), xv, a0);
+                    a1 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(1 * V)), xv, a1);
+                    a2 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(2 * V)), xv, a2);
+                    a3 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(3 * V)), xv, a3);
                 }
-                Unsafe.Add(ref y, r) = Vector512.Sum(a0);
-                Unsafe.Add(ref y, r + 1) = Vector512.Sum(a1);
-                Unsafe.Add(ref y, r + 2) = Vector512.Sum(a2);
-                Unsafe.Add(ref y, r + 3) = Vector512.Sum(a3);
+                ref float yj = ref Unsafe.Add(ref y, j);
+                a0.StoreUnsafe(ref yj, (nuint)(0 * V)); a1.StoreUnsafe(ref yj, (nuint)(1 * V));
+                a2.StoreUnsafe(ref yj, (nuint)(2 * V)); a3.StoreUnsafe(ref yj, (nuint)(3 * V));
             }
-            for (; r < n; r++)
+            // Then one vector at a time, its K loop split over four accumulators; the last vector overlaps the
+            // previous one when n is not a multiple of V (those columns are recomputed to the same values).
+            for (; j < n; j += V)
             {
-                ref float w0 = ref Unsafe.Add(ref w, (nint)r * k);
-                Vector512<float> a0 = default;
-                for (int i = 0; i < full; i += V)
-                    a0 = MulAdd(Vector512.LoadUnsafe(ref w0, (nuint)i), Vector512.LoadUnsafe(ref x, (nuint)i), a0);
-                if (rem != 0) a0 = MulAdd(Vector512.LoadUnsafe(ref w0, (nuint)(k - V)), xTail, a0);
-                Unsafe.Add(ref y, r) = Vector512.Sum(a0);
+                int c = Math.Min(j, n - V);
+                Vector512<float> a0 = hasBias ? Vector512.LoadUnsafe(ref b, (nuint)c) : default, a1 = default, a2 = default, a3 = default;
+                ref float row = ref Unsafe.Add(ref w, c);
+                int p = 0;
+                for (; p + 4 <= k; p += 4, row = ref Unsafe.Add(ref row, 4 * n))
+                {
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref row), Vector512.Create(Unsafe.Add(ref x, p)), a0);
+                    a1 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)n), Vector512.Create(Unsafe.Add(ref x, p + 1)), a1);
+                    a2 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(2 * n)), Vector512.Create(Unsafe.Add(ref x, p + 2)), a2);
+                    a3 = MulAdd(Vector512.LoadUnsafe(ref row, (nuint)(3 * n)), Vector512.Create(Unsafe.Add(ref x, p + 3)), a3);
+                }
+                for (; p < k; p++, row = ref Unsafe.Add(ref row, n))
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref row), Vector512.Create(Unsafe.Add(ref x, p)), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)c);
             }
         }
 
-        private static void DenseRows256(ref float w, ref float x, int k, ref float y, int n)
+        private static void DenseColumns256(ref float w, ref float b, bool hasBias, ref float x, int k, ref float y, int n)
         {
-            const int V = 8;
-            int full = k - k % V;
-            int rem = k - full;
-            Vector256<float> xTail = rem == 0 ? default
-                : Vector256.LoadUnsafe(ref x, (nuint)(k - V)) & Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(TailMask), (nuint)(16 - V + rem)).AsSingle();
-            int r = 0;
-            for (; r + 4 <= n; r += 4)
+            int V = Vector256<float>.Count;
+            int j = 0;
+            // Tiles of 8 vectors of outputs: 8 independent FMA chains keep both FMA pipes busy.
+            for (; j + 8 * V <= n; j += 8 * V)
             {
-                ref float w0 = ref Unsafe.Add(ref w, (nint)r * k);
-                ref float w1 = ref Unsafe.Add(ref w0, k);
-                ref float w2 = ref Unsafe.Add(ref w1, k);
-                ref float w3 = ref Unsafe.Add(ref w2, k);
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                if (hasBias)
+                {
+                    ref float bj = ref Unsafe.Add(ref b, j);
+                    a0 = Vector256.LoadUnsafe(ref bj, (nuint)(0 * V)); a1 = Vector256.LoadUnsafe(ref bj, (nuint)(1 * V));
+                    a2 = Vector256.LoadUnsafe(ref bj, (nuint)(2 * V)); a3 = Vector256.LoadUnsafe(ref bj, (nuint)(3 * V));
+                    a4 = Vector256.LoadUnsafe(ref bj, (nuint)(4 * V)); a5 = Vector256.LoadUnsafe(ref bj, (nuint)(5 * V));
+                    a6 = Vector256.LoadUnsafe(ref bj, (nuint)(6 * V)); a7 = Vector256.LoadUnsafe(ref bj, (nuint)(7 * V));
+                }
+                ref float row = ref Unsafe.Add(ref w, j);
+                for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, n))
+                {
+                    var xv = Vector256.Create(Unsafe.Add(ref x, p));
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(0 * V)), xv, a0);
+                    a1 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(1 * V)), xv, a1);
+                    a2 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(2 * V)), xv, a2);
+                    a3 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(3 * V)), xv, a3);
+                    a4 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(4 * V)), xv, a4);
+                    a5 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(5 * V)), xv, a5);
+                    a6 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(6 * V)), xv, a6);
+                    a7 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(7 * V)), xv, a7);
+                }
+                ref float yj = ref Unsafe.Add(ref y, j);
+                a0.StoreUnsafe(ref yj, (nuint)(0 * V)); a1.StoreUnsafe(ref yj, (nuint)(1 * V));
+                a2.StoreUnsafe(ref yj, (nuint)(2 * V)); a3.StoreUnsafe(ref yj, (nuint)(3 * V));
+                a4.StoreUnsafe(ref yj, (nuint)(4 * V)); a5.StoreUnsafe(ref yj, (nuint)(5 * V));
+                a6.StoreUnsafe(ref yj, (nuint)(6 * V)); a7.StoreUnsafe(ref yj, (nuint)(7 * V));
+            }
+            // Tiles of 4 vectors.
+            for (; j + 4 * V <= n; j += 4 * V)
+            {
                 Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int i = 0; i < full; i += V)
+                if (hasBias)
                 {
-                    var xv = Vector256.LoadUnsafe(ref x, (nuint)i);
-                    a0 = MulAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), xv, a0);
-                    a1 = MulAdd(Vector256.LoadUnsafe(ref w1, (nuint)i), xv, a1);
-                    a2 = MulAdd(Vector256.LoadUnsafe(ref w2, (nuint)i), xv, a2);
-                    a3 = MulAdd(Vector256.LoadUnsafe(ref w3, (nuint)i), xv, a3);
+                    ref float bj = ref Unsafe.Add(ref b, j);
+                    a0 = Vector256.LoadUnsafe(ref bj, (nuint)(0 * V)); a1 = Vector256.LoadUnsafe(ref bj, (nuint)(1 * V));
+                    a2 = Vector256.LoadUnsafe(ref bj, (nuint)(2 * V)); a3 = Vector256.LoadUnsafe(ref bj, (nuint)(3 * V));
                 }
-                if (rem != 0)
+                ref float row = ref Unsafe.Add(ref w, j);
+                for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, n))
                 {
-                    nuint t = (nuint)(k - V);
-                    a0 = MulAdd(Vector256.LoadUnsafe(ref w0, t), xTail, a0);
-                    a1 = MulAdd(Vector256.LoadUnsafe(ref w1, t), xTail, a1);
-                    a2 = MulAdd(Vector256.LoadUnsafe(ref w2, t), xTail, a2);
-                    a3 = MulAdd(Vector256.LoadUnsafe(ref w3, t), xTail, a3);
+                    var xv = Vector256.Create(Unsafe.Add(ref x, p));
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(0 * V)), xv, a0);
+                    a1 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(1 * V)), xv, a1);
+                    a2 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(2 * V)), xv, a2);
+                    a3 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(3 * V)), xv, a3);
                 }
-                Unsafe.Add(ref y, r) = Vector256.Sum(a0);
-                Unsafe.Add(ref y, r + 1) = Vector256.Sum(a1);
-                Unsafe.Add(ref y, r + 2) = Vector256.Sum(a2);
-                Unsafe.Add(ref y, r + 3) = Vector256.Sum(a3);
+                ref float yj = ref Unsafe.Add(ref y, j);
+                a0.StoreUnsafe(ref yj, (nuint)(0 * V)); a1.StoreUnsafe(ref yj, (nuint)(1 * V));
+                a2.StoreUnsafe(ref yj, (nuint)(2 * V)); a3.StoreUnsafe(ref yj, (nuint)(3 * V));
             }
-            for (; r < n; r++)
+            // Then one vector at a time, its K loop split over four accumulators; the last vector overlaps the
+            // previous one when n is not a multiple of V (those columns are recomputed to the same values).
+            for (; j < n; j += V)
             {
-                ref float w0 = ref Unsafe.Add(ref w, (nint)r * k);
-                Vector256<float> a0 = default;
-                for (int i = 0; i < full; i += V)
-                    a0 = MulAdd(Vector256.LoadUnsafe(ref w0, (nuint)i), Vector256.LoadUnsafe(ref x, (nuint)i), a0);
-                if (rem != 0) a0 = MulAdd(Vector256.LoadUnsafe(ref w0, (nuint)(k - V)), xTail, a0);
-                Unsafe.Add(ref y, r) = Vector256.Sum(a0);
+                int c = Math.Min(j, n - V);
+                Vector256<float> a0 = hasBias ? Vector256.LoadUnsafe(ref b, (nuint)c) : default, a1 = default, a2 = default, a3 = default;
+                ref float row = ref Unsafe.Add(ref w, c);
+                int p = 0;
+                for (; p + 4 <= k; p += 4, row = ref Unsafe.Add(ref row, 4 * n))
+                {
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref row), Vector256.Create(Unsafe.Add(ref x, p)), a0);
+                    a1 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)n), Vector256.Create(Unsafe.Add(ref x, p + 1)), a1);
+                    a2 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(2 * n)), Vector256.Create(Unsafe.Add(ref x, p + 2)), a2);
+                    a3 = MulAdd(Vector256.LoadUnsafe(ref row, (nuint)(3 * n)), Vector256.Create(Unsafe.Add(ref x, p + 3)), a3);
+                }
+                for (; p < k; p++, row = ref Unsafe.Add(ref row, n))
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref row), Vector256.Create(Unsafe.Add(ref x, p)), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)c);
             }
         }
 
-        private static void DenseRows128(ref float w, ref float x, int k, ref float y, int n)
+        private static void DenseColumns128(ref float w, ref float b, bool hasBias, ref float x, int k, ref float y, int n)
         {
-            const int V = 4;
-            int full = k - k % V;
-            int rem = k - full;
-            Vector128<float> xTail = rem == 0 ? default
-                : Vector128.LoadUnsafe(ref x, (nuint)(k - V)) & Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(TailMask), (nuint)(16 - V + rem)).AsSingle();
-            int r = 0;
-            for (; r + 4 <= n; r += 4)
+            int V = Vector128<float>.Count;
+            int j = 0;
+            // Tiles of 8 vectors of outputs: 8 independent FMA chains keep both FMA pipes busy.
+            for (; j + 8 * V <= n; j += 8 * V)
             {
-                ref float w0 = ref Unsafe.Add(ref w, (nint)r * k);
-                ref float w1 = ref Unsafe.Add(ref w0, k);
-                ref float w2 = ref Unsafe.Add(ref w1, k);
-                ref float w3 = ref Unsafe.Add(ref w2, k);
+                Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                if (hasBias)
+                {
+                    ref float bj = ref Unsafe.Add(ref b, j);
+                    a0 = Vector128.LoadUnsafe(ref bj, (nuint)(0 * V)); a1 = Vector128.LoadUnsafe(ref bj, (nuint)(1 * V));
+                    a2 = Vector128.LoadUnsafe(ref bj, (nuint)(2 * V)); a3 = Vector128.LoadUnsafe(ref bj, (nuint)(3 * V));
+                    a4 = Vector128.LoadUnsafe(ref bj, (nuint)(4 * V)); a5 = Vector128.LoadUnsafe(ref bj, (nuint)(5 * V));
+                    a6 = Vector128.LoadUnsafe(ref bj, (nuint)(6 * V)); a7 = Vector128.LoadUnsafe(ref bj, (nuint)(7 * V));
+                }
+                ref float row = ref Unsafe.Add(ref w, j);
+                for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, n))
+                {
+                    var xv = Vector128.Create(Unsafe.Add(ref x, p));
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(0 * V)), xv, a0);
+                    a1 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(1 * V)), xv, a1);
+                    a2 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(2 * V)), xv, a2);
+                    a3 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(3 * V)), xv, a3);
+                    a4 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(4 * V)), xv, a4);
+                    a5 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(5 * V)), xv, a5);
+                    a6 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(6 * V)), xv, a6);
+                    a7 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(7 * V)), xv, a7);
+                }
+                ref float yj = ref Unsafe.Add(ref y, j);
+                a0.StoreUnsafe(ref yj, (nuint)(0 * V)); a1.StoreUnsafe(ref yj, (nuint)(1 * V));
+                a2.StoreUnsafe(ref yj, (nuint)(2 * V)); a3.StoreUnsafe(ref yj, (nuint)(3 * V));
+                a4.StoreUnsafe(ref yj, (nuint)(4 * V)); a5.StoreUnsafe(ref yj, (nuint)(5 * V));
+                a6.StoreUnsafe(ref yj, (nuint)(6 * V)); a7.StoreUnsafe(ref yj, (nuint)(7 * V));
+            }
+            // Tiles of 4 vectors.
+            for (; j + 4 * V <= n; j += 4 * V)
+            {
                 Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (int i = 0; i < full; i += V)
+                if (hasBias)
                 {
-                    var xv = Vector128.LoadUnsafe(ref x, (nuint)i);
-                    a0 = MulAdd(Vector128.LoadUnsafe(ref w0, (nuint)i), xv, a0);
-                    a1 = MulAdd(Vector128.LoadUnsafe(ref w1, (nuint)i), xv, a1);
-                    a2 = MulAdd(Vector128.LoadUnsafe(ref w2, (nuint)i), xv, a2);
-                    a3 = MulAdd(Vector128.LoadUnsafe(ref w3, (nuint)i), xv, a3);
+                    ref float bj = ref Unsafe.Add(ref b, j);
+                    a0 = Vector128.LoadUnsafe(ref bj, (nuint)(0 * V)); a1 = Vector128.LoadUnsafe(ref bj, (nuint)(1 * V));
+                    a2 = Vector128.LoadUnsafe(ref bj, (nuint)(2 * V)); a3 = Vector128.LoadUnsafe(ref bj, (nuint)(3 * V));
                 }
-                if (rem != 0)
+                ref float row = ref Unsafe.Add(ref w, j);
+                for (int p = 0; p < k; p++, row = ref Unsafe.Add(ref row, n))
                 {
-                    nuint t = (nuint)(k - V);
-                    a0 = MulAdd(Vector128.LoadUnsafe(ref w0, t), xTail, a0);
-                    a1 = MulAdd(Vector128.LoadUnsafe(ref w1, t), xTail, a1);
-                    a2 = MulAdd(Vector128.LoadUnsafe(ref w2, t), xTail, a2);
-                    a3 = MulAdd(Vector128.LoadUnsafe(ref w3, t), xTail, a3);
+                    var xv = Vector128.Create(Unsafe.Add(ref x, p));
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(0 * V)), xv, a0);
+                    a1 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(1 * V)), xv, a1);
+                    a2 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(2 * V)), xv, a2);
+                    a3 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(3 * V)), xv, a3);
                 }
-                Unsafe.Add(ref y, r) = Vector128.Sum(a0);
-                Unsafe.Add(ref y, r + 1) = Vector128.Sum(a1);
-                Unsafe.Add(ref y, r + 2) = Vector128.Sum(a2);
-                Unsafe.Add(ref y, r + 3) = Vector128.Sum(a3);
+                ref float yj = ref Unsafe.Add(ref y, j);
+                a0.StoreUnsafe(ref yj, (nuint)(0 * V)); a1.StoreUnsafe(ref yj, (nuint)(1 * V));
+                a2.StoreUnsafe(ref yj, (nuint)(2 * V)); a3.StoreUnsafe(ref yj, (nuint)(3 * V));
             }
-            for (; r < n; r++)
+            // Then one vector at a time, its K loop split over four accumulators; the last vector overlaps the
+            // previous one when n is not a multiple of V (those columns are recomputed to the same values).
+            for (; j < n; j += V)
             {
-                ref float w0 = ref Unsafe.Add(ref w, (nint)r * k);
-                Vector128<float> a0 = default;
-                for (int i = 0; i < full; i += V)
-                    a0 = MulAdd(Vector128.LoadUnsafe(ref w0, (nuint)i), Vector128.LoadUnsafe(ref x, (nuint)i), a0);
-                if (rem != 0) a0 = MulAdd(Vector128.LoadUnsafe(ref w0, (nuint)(k - V)), xTail, a0);
-                Unsafe.Add(ref y, r) = Vector128.Sum(a0);
+                int c = Math.Min(j, n - V);
+                Vector128<float> a0 = hasBias ? Vector128.LoadUnsafe(ref b, (nuint)c) : default, a1 = default, a2 = default, a3 = default;
+                ref float row = ref Unsafe.Add(ref w, c);
+                int p = 0;
+                for (; p + 4 <= k; p += 4, row = ref Unsafe.Add(ref row, 4 * n))
+                {
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref row), Vector128.Create(Unsafe.Add(ref x, p)), a0);
+                    a1 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)n), Vector128.Create(Unsafe.Add(ref x, p + 1)), a1);
+                    a2 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(2 * n)), Vector128.Create(Unsafe.Add(ref x, p + 2)), a2);
+                    a3 = MulAdd(Vector128.LoadUnsafe(ref row, (nuint)(3 * n)), Vector128.Create(Unsafe.Add(ref x, p + 3)), a3);
+                }
+                for (; p < k; p++, row = ref Unsafe.Add(ref row, n))
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref row), Vector128.Create(Unsafe.Add(ref x, p)), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)c);
             }
         }
 
-        private static void DenseRowsScalar(ref float w, ref float x, int k, ref float y, int n)
+        private static void DenseColumnsScalar(ref float w, ref float b, bool hasBias, ref float x, int k, ref float y, int n)
         {
-            for (int r = 0; r < n; r++)
+            for (int c = 0; c < n; c++)
             {
-                ref float row = ref Unsafe.Add(ref w, (nint)r * k);
-                float a0 = 0, a1 = 0;
-                int i = 0;
-                for (; i + 2 <= k; i += 2)
+                float a0 = hasBias ? Unsafe.Add(ref b, c) : 0f, a1 = 0f;
+                int p = 0;
+                for (; p + 2 <= k; p += 2)
                 {
-                    a0 += Unsafe.Add(ref row, i) * Unsafe.Add(ref x, i);
-                    a1 += Unsafe.Add(ref row, i + 1) * Unsafe.Add(ref x, i + 1);
+                    a0 += Unsafe.Add(ref x, p) * Unsafe.Add(ref w, (nint)p * n + c);
+                    a1 += Unsafe.Add(ref x, p + 1) * Unsafe.Add(ref w, (nint)(p + 1) * n + c);
                 }
-                if (i < k) a0 += Unsafe.Add(ref row, i) * Unsafe.Add(ref x, i);
-                Unsafe.Add(ref y, r) = a0 + a1;
+                if (p < k) a0 += Unsafe.Add(ref x, p) * Unsafe.Add(ref w, (nint)p * n + c);
+                Unsafe.Add(ref y, c) = a0 + a1;
             }
         }
 
@@ -226,6 +313,8 @@ namespace PrunedCodegen.Generated
         public static void SparseRows(ReadOnlySpan<float> values, ReadOnlySpan<int> columns, ReadOnlySpan<int> rowStarts,
             ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
         {
+            if (rowStarts.Length != y.Length + 1 || rowStarts[y.Length] > values.Length || values.Length != columns.Length || (!bias.IsEmpty && bias.Length != y.Length))
+                throw new ArgumentException("sparse layer data and span lengths disagree");
             ref float v = ref MemoryMarshal.GetReference(values);
             ref int c = ref MemoryMarshal.GetReference(columns);
             ref float xs = ref MemoryMarshal.GetReference(x);
@@ -245,18 +334,6 @@ namespace PrunedCodegen.Generated
                     a0 += Unsafe.Add(ref v, j) * Unsafe.Add(ref xs, Unsafe.Add(ref c, j));
                 y[r] = (bias.IsEmpty ? 0f : bias[r]) + ((a0 + a1) + (a2 + a3));
             }
-        }
-
-        /// <summary>y += b, elementwise over equal lengths.</summary>
-        public static void AddInPlace(Span<float> y, ReadOnlySpan<float> b)
-        {
-            ref float ys = ref MemoryMarshal.GetReference(y);
-            ref float bs = ref MemoryMarshal.GetReference(b);
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
-                for (; i + Vector256<float>.Count <= y.Length; i += Vector256<float>.Count)
-                    (Vector256.LoadUnsafe(ref ys, (nuint)i) + Vector256.LoadUnsafe(ref bs, (nuint)i)).StoreUnsafe(ref ys, (nuint)i);
-            for (; i < y.Length; i++) y[i] += b[i];
         }
 
         // ---- activations, in place ----

@@ -1,0 +1,237 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using PrunedCodegen.Diagnostics;
+using PrunedCodegen.Onnx;
+using PrunedCodegen.Tests.Infrastructure;
+
+namespace PrunedCodegen.Tests.Conformance
+{
+    public enum NodeOutcomeKind
+    {
+        /// <summary>Compiled, ran, and every output matched within tolerance.</summary>
+        Passed,
+        /// <summary>Wrong output, non-compiling or warning-producing C#, a contract violation, or an unexpected diagnostic.</summary>
+        Failed,
+        /// <summary>Compile returned no source and an error whose Id says "unsupported" (PCG0004/5/6/9).</summary>
+        Unsupported,
+        /// <summary>An exception escaped ModelCompiler.Compile.</summary>
+        Crashed,
+    }
+
+    /// <summary>What happened to one node-test folder. <see cref="ExpectedToPass"/>: its ops and types are in the supported core.</summary>
+    public sealed record NodeOutcome(string Folder, NodeOutcomeKind Kind, bool ExpectedToPass, string OpsKey, string Detail);
+
+    /// <summary>
+    /// Runs one ONNX backend node test through the product: ModelCompiler.Compile (int64 inputs frozen into
+    /// initializers first), in-memory C# compile of all generated sources, Predict and PredictBatch, comparison
+    /// with the expected outputs. Outcomes are cached for the test run (the per-folder theory and the summary share them).
+    /// </summary>
+    public static class NodeConformance
+    {
+        public const float Atol = 1e-4f;
+        public const float Rtol = 1e-4f;
+        public const string ClassName = "Model";
+        public const string Namespace = "NodeTests";
+        public const string ModelFileName = "model.onnx";
+
+        /// <summary>Ops the product supports: a folder using only these (with float data) must pass.</summary>
+        public static readonly IReadOnlyCollection<string> SupportedOps = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax",
+            "LogSoftmax", "Clip", "Flatten", "Reshape", "Identity", "Dropout", "Constant",
+        };
+
+        /// <summary>Diagnostic ids that make a refusal count as "unsupported" rather than "failed".</summary>
+        public static readonly IReadOnlyCollection<string> UnsupportedIds = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DiagnosticIds.UnsupportedOp, DiagnosticIds.UnsupportedDataType, DiagnosticIds.UnknownShape, DiagnosticIds.InvalidNode,
+        };
+
+        /// <summary>(op, input index) slots where an int64 input is a shape parameter (shape, axes, pads, ...).</summary>
+        private static readonly HashSet<(string Op, int Index)> s_shapeSlots = new HashSet<(string, int)>
+        {
+            ("Reshape", 1), ("Expand", 1), ("Tile", 1), ("ConstantOfShape", 0), ("Squeeze", 1), ("Unsqueeze", 1),
+            ("Pad", 1), ("Pad", 3), ("Slice", 1), ("Slice", 2), ("Slice", 3), ("Slice", 4), ("Split", 1),
+            ("ReduceSum", 1), ("ReduceMax", 1), ("ReduceMin", 1), ("ReduceMean", 1), ("ReduceProd", 1),
+        };
+
+        private static readonly ConcurrentDictionary<string, Lazy<NodeOutcome>> s_outcomes =
+            new ConcurrentDictionary<string, Lazy<NodeOutcome>>(StringComparer.Ordinal);
+
+        public static NodeOutcome Run(string folder) =>
+            s_outcomes.GetOrAdd(folder, f => new Lazy<NodeOutcome>(() => RunUncached(f), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+        /// <summary>
+        /// True when every op of the folder (INDEX.tsv) is supported, every output is float, and every input is float or
+        /// an int64 shape parameter.
+        /// </summary>
+        public static bool IsExpectedToPass(NodeTestCase testCase)
+        {
+            NodeIndexEntry? entry = testCase.Index;
+            if (entry is null || entry.Ops.Count == 0 || !entry.Ops.All(SupportedOps.Contains)) return false;
+            if (!entry.Outputs.All(v => v.Type == "float")) return false;
+            if (entry.Inputs.All(v => v.Type == "float")) return true;
+            if (!entry.Inputs.All(v => v.Type == "float" || v.Type == "int64")) return false;
+            OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
+            return graph != null && entry.Inputs.Where(v => v.Type == "int64").All(v => IsShapeParameter(graph, v.Name));
+        }
+
+        private static bool IsShapeParameter(OnnxGraph graph, string input)
+        {
+            var uses = graph.Nodes.SelectMany(n => n.Inputs.Select((name, i) => (n.OpType, name, i))).Where(u => u.name == input).ToList();
+            return uses.Count > 0 && uses.All(u => s_shapeSlots.Contains((u.OpType, u.i)));
+        }
+
+        public static string OpsKey(NodeTestCase testCase) =>
+            testCase.Index is { } entry && entry.Ops.Count > 0 ? string.Join("+", entry.Ops) : "(not in INDEX.tsv)";
+
+        private static NodeOutcome RunUncached(string folder)
+        {
+            NodeTestCase testCase = NodeTestCase.Load(folder);
+            bool expected = IsExpectedToPass(testCase);
+            string ops = OpsKey(testCase);
+            NodeOutcome Outcome(NodeOutcomeKind kind, string detail) => new NodeOutcome(folder, kind, expected, ops, detail);
+
+            byte[] model;
+            try
+            {
+                model = testCase.IsDataReadable && testCase.HasInt64Inputs ? testCase.ModelWithInt64InputsAsInitializers() : testCase.Model;
+            }
+            catch (Exception e)
+            {
+                return Outcome(NodeOutcomeKind.Failed, "test harness: could not move the int64 inputs into initializers: " + e);
+            }
+
+            CompileResult result;
+            try
+            {
+                result = ModelCompiler.Compile(model, new CompileOptions(ClassName, Namespace, ModelFileName));
+            }
+            catch (Exception e)
+            {
+                return Outcome(NodeOutcomeKind.Crashed, "an exception escaped ModelCompiler.Compile: " + e);
+            }
+
+            var errors = result.Diagnostics.Where(d => d.Severity == PcgSeverity.Error).ToList();
+            string diagnostics = string.Join(Environment.NewLine, result.Diagnostics.Select(d => "  " + d));
+            if (!result.Succeeded)
+            {
+                return errors.Count > 0 && errors.All(d => UnsupportedIds.Contains(d.Id))
+                    ? Outcome(NodeOutcomeKind.Unsupported, diagnostics)
+                    : Outcome(NodeOutcomeKind.Failed, "Compile returned no source without an 'unsupported' error:" + Environment.NewLine + diagnostics);
+            }
+            if (errors.Count > 0)
+            {
+                return Outcome(NodeOutcomeKind.Failed, "Compile returned source together with errors:" + Environment.NewLine + diagnostics);
+            }
+            if (!testCase.IsDataReadable)
+            {
+                return Outcome(NodeOutcomeKind.Failed, $"Compile accepted the model, but its values are not float tensors ({testCase.UnreadableReason}); expected PCG0005.");
+            }
+
+            var inputs = testCase.NonInt64Inputs;
+            var nonFloat = inputs.Concat(testCase.Outputs).Where(t => t.ElementType != OnnxDataType.Float).ToList();
+            if (nonFloat.Count > 0)
+            {
+                return Outcome(NodeOutcomeKind.Failed,
+                    $"Compile accepted a model with non-float values ({string.Join(", ", nonFloat)}); expected {DiagnosticIds.UnsupportedDataType}.");
+            }
+
+            try
+            {
+                return Execute(testCase, result.Source!, inputs, Outcome);
+            }
+            catch (InMemoryCompilationException e)
+            {
+                return Outcome(NodeOutcomeKind.Failed, "the generated C# does not compile: " + e.Message);
+            }
+            catch (Exception e)
+            {
+                return Outcome(NodeOutcomeKind.Failed, "running the generated code failed: " + e);
+            }
+        }
+
+        private static NodeOutcome Execute(NodeTestCase testCase, string source, IReadOnlyList<NodeTensor> inputs,
+            Func<NodeOutcomeKind, string, NodeOutcome> outcome)
+        {
+            var model = GeneratedModel.Load(new[] { source, ModelCompiler.KernelsSource }, Namespace + "." + ClassName);
+            if (model.Warnings.Count > 0)
+            {
+                return outcome(NodeOutcomeKind.Failed, "the generated C# compiles with warnings:" + Environment.NewLine + model.Compiled.FormatWarnings());
+            }
+
+            string signature = $"inputs [{string.Join(", ", model.InputLengths)}], outputs [{string.Join(", ", model.OutputLengths)}]";
+            bool inputsMatch = model.InputCount == inputs.Count && inputs.Select((t, i) => t.ElementCount == model.InputLengths[i]).All(ok => ok);
+            bool outputsMatch = model.OutputCount == testCase.Outputs.Count &&
+                testCase.Outputs.Select((t, i) => t.ElementCount == model.OutputLengths[i]).All(ok => ok);
+            if (!inputsMatch || !outputsMatch)
+            {
+                return outcome(NodeOutcomeKind.Failed,
+                    $"the generated signature ({signature}) does not match the data set (inputs {string.Join(", ", inputs)}; outputs {string.Join(", ", testCase.Outputs)}).");
+            }
+
+            float[][] data = inputs.Select(t => t.Floats!).ToArray();
+            var problems = new List<string>();
+            float[][] actual = model.Predict(data);
+            Compare(testCase, actual, 1, "Predict", problems);
+
+            // Two copies of the sample through PredictBatch must give the same answer for each copy.
+            const int batch = 2;
+            float[][] batched = model.PredictBatch(batch, data.Select(d => Repeat(d, batch)).ToArray());
+            Compare(testCase, batched, batch, "PredictBatch(2 samples)", problems);
+
+            return problems.Count == 0
+                ? outcome(NodeOutcomeKind.Passed, signature)
+                : outcome(NodeOutcomeKind.Failed, string.Join(Environment.NewLine, problems));
+        }
+
+        private static void Compare(NodeTestCase testCase, float[][] actual, int batch, string what, List<string> problems)
+        {
+            for (int k = 0; k < testCase.Outputs.Count; k++)
+            {
+                NodeTensor expected = testCase.Outputs[k];
+                string? failure = Tolerance.Compare(Repeat(expected.Floats!, batch), actual[k], Atol, Rtol,
+                    $"{testCase.Name} {what} output {k} '{expected.Name}' [{string.Join(", ", expected.Dims)}]",
+                    batch == 1 ? expected.Dims : null);
+                if (failure != null) problems.Add(failure);
+            }
+        }
+
+        private static float[] Repeat(float[] data, int times)
+        {
+            var result = new float[data.Length * times];
+            for (int i = 0; i < times; i++) data.CopyTo(result, i * data.Length);
+            return result;
+        }
+
+        /// <summary>The markdown table of outcomes per op (crashes count as failures) and the closing line.</summary>
+        public static string FormatTable(IReadOnlyList<NodeOutcome> outcomes)
+        {
+            var sb = new StringBuilder();
+            sb.Append("| op | passed | failed | unsupported |\n");
+            sb.Append("| --- | ---: | ---: | ---: |\n");
+            var rows = outcomes.GroupBy(o => o.OpsKey)
+                .OrderBy(g => g.Key.Contains('+') ? 1 : 0)
+                .ThenBy(g => g.Key, StringComparer.Ordinal);
+            foreach (var g in rows)
+            {
+                sb.Append(CultureInfo.InvariantCulture,
+                    $"| {g.Key} | {g.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {g.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {g.Count(o => o.Kind == NodeOutcomeKind.Unsupported)} |\n");
+            }
+            sb.Append(CultureInfo.InvariantCulture,
+                $"| **total** | {outcomes.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {outcomes.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {outcomes.Count(o => o.Kind == NodeOutcomeKind.Unsupported)} |\n");
+            return sb.ToString();
+        }
+
+        public static string SummaryLine(IReadOnlyList<NodeOutcome> outcomes) =>
+            string.Create(CultureInfo.InvariantCulture,
+                $"conformance: {outcomes.Count(o => o.Kind == NodeOutcomeKind.Passed)} passed / {outcomes.Count} attempted, " +
+                $"{outcomes.Count(o => o.Kind == NodeOutcomeKind.Unsupported)} unsupported " +
+                $"({outcomes.Count(o => o.Kind == NodeOutcomeKind.Failed)} failed, {outcomes.Count(o => o.Kind == NodeOutcomeKind.Crashed)} crashed)");
+    }
+}

@@ -1,0 +1,40 @@
+using System.IO;
+using PrunedCodegen.Tests.Infrastructure;
+using PrunedCodegen.Tests.Models;
+using static PrunedCodegen.Tests.Infrastructure.ModelBuilder;
+
+namespace PrunedCodegen.Tests.Generator
+{
+    /// <summary>
+    /// Approved-file snapshots of generated source (Generator/Snapshots/*.verified.cs). A change in the emitter
+    /// shows up here as a diff to review; set PCG_APPROVE_SNAPSHOTS=1 to accept it.
+    /// </summary>
+    public class SnapshotTests
+    {
+        [Fact]
+        public void Activations_fixture() =>
+            Snapshot.Match(Compile(File.ReadAllBytes(CompiledModel.Fixture("activations", "mlp_activations.onnx")), "ActivationsModel"), "ActivationsModel");
+
+        [Fact]
+        public void MatMul_add_fixture() =>
+            Snapshot.Match(Compile(File.ReadAllBytes(CompiledModel.Fixture("matmul_add", "mlp_matmul_add.onnx")), "MatMulAddModel"), "MatMulAddModel");
+
+        [Fact]
+        public void Tiny_pruned_mlp_with_both_kernels()
+        {
+            // 8 -> 16 -> 3 at 85% sparsity: the planner picks a kernel per layer, the comments say why.
+            var onnx = Mlp(8, 16, 3, seed: 3, zeroFraction: 0.85).Build();
+            Snapshot.Match(Compile(onnx, "TinyPruned"), "TinyPruned");
+        }
+
+        [Fact]
+        public void Runtime_kernels() => Snapshot.Match(ModelCompiler.KernelsSource, "Kernels");
+
+        private static string Compile(byte[] onnx, string className)
+        {
+            var result = ModelCompiler.Compile(onnx, new CompileOptions(className, "Snapshots", "model.onnx"));
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+            return result.Source!;
+        }
+    }
+}

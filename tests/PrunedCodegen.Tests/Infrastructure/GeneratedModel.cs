@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace PrunedCodegen.Tests.Infrastructure
+{
+    /// <summary>
+    /// A generated model class compiled in memory and callable with arrays. Spans cannot cross reflection, so
+    /// a small shim class (<c>__Shim</c>) with array signatures is generated from the model class's symbols and
+    /// compiled into the same assembly; its static methods are bound to delegates.
+    /// </summary>
+    public sealed class GeneratedModel
+    {
+        /// <summary>The name of the shim class compiled beside the generated sources (global namespace).</summary>
+        public const string ShimTypeName = "__Shim";
+
+        private const string ShimVersion = "shim-v1";
+
+        private readonly Action<float[][], float[][]> _predict;
+        private readonly Action<float[][], float[][]> _predictBatch;
+        private readonly Func<float[][], float[][], int, long> _allocatedBytes;
+
+        private GeneratedModel(CompiledAssembly compiled, string classFullName)
+        {
+            Compiled = compiled;
+            ClassFullName = classFullName;
+            ModelType = compiled.GetRequiredType(classFullName);
+            InputCount = ReadIntConstant(ModelType, "InputCount");
+            OutputCount = ReadIntConstant(ModelType, "OutputCount");
+            InputNames = ReadStrings(ModelType, "InputNames");
+            OutputNames = ReadStrings(ModelType, "OutputNames");
+
+            Type shim = compiled.GetRequiredType(ShimTypeName);
+            _predict = Bind<Action<float[][], float[][]>>(shim, "Predict");
+            _predictBatch = Bind<Action<float[][], float[][]>>(shim, "PredictBatch");
+            _allocatedBytes = Bind<Func<float[][], float[][], int, long>>(shim, "AllocatedBytes");
+            InputLengths = Bind<Func<int[]>>(shim, "InputLengths")();
+            OutputLengths = Bind<Func<int[]>>(shim, "OutputLengths")();
+
+            if (InputLengths.Length != InputCount || OutputLengths.Length != OutputCount)
+            {
+                throw new InvalidOperationException(
+                    $"{classFullName}: InputLengths has {InputLengths.Length} entries and OutputLengths {OutputLengths.Length}, " +
+                    $"but InputCount = {InputCount} and OutputCount = {OutputCount}.");
+            }
+            if (InputNames.Count != InputCount || OutputNames.Count != OutputCount)
+            {
+                throw new InvalidOperationException(
+                    $"{classFullName}: InputNames has {InputNames.Count} entries and OutputNames {OutputNames.Count}, " +
+                    $"but InputCount = {InputCount} and OutputCount = {OutputCount}.");
+            }
+        }
+
+        public CompiledAssembly Compiled { get; }
+        public string ClassFullName { get; }
+        public Type ModelType { get; }
+        public int InputCount { get; }
+        public int OutputCount { get; }
+
+        /// <summary>Floats per sample of each graph input, in graph order.</summary>
+        public int[] InputLengths { get; }
+
+        /// <summary>Floats per sample of each graph output, in graph order.</summary>
+        public int[] OutputLengths { get; }
+
+        public IReadOnlyList<string> InputNames { get; }
+        public IReadOnlyList<string> OutputNames { get; }
+
+        /// <summary>Warnings of the C# compilation (generated sources and shim together).</summary>
+        public IReadOnlyList<Diagnostic> Warnings => Compiled.Warnings;
+
+        /// <summary>
+        /// Compiles <paramref name="generatedSources"/> (all of them: model file and shared kernels) together with a
+        /// shim for the class <paramref name="classFullName"/> (e.g. "NodeTests.Model"). Cached per sources.
+        /// </summary>
+        public static GeneratedModel Load(IEnumerable<string> generatedSources, string classFullName)
+        {
+            var sources = generatedSources.Select((text, i) => new SourceFile($"Generated{i}.g.cs", text)).ToList();
+            return Load(sources, classFullName);
+        }
+
+        public static GeneratedModel Load(IReadOnlyList<SourceFile> generatedSources, string classFullName)
+        {
+            CompiledAssembly compiled = InMemoryCompiler.Compile(
+                generatedSources,
+                cacheTag: ShimVersion + ":" + classFullName,
+                extend: compilation => new[] { new SourceFile(ShimTypeName + ".cs", BuildShim(compilation, classFullName)) });
+            return new GeneratedModel(compiled, classFullName);
+        }
+
+        /// <summary>
+        /// Runs Predict on one sample. Checks the inputs' lengths; fills the outputs with a sentinel first and runs a
+        /// second time with another sentinel, failing if any output element was left unwritten or differs between the
+        /// two runs; fails if an input was modified.
+        /// </summary>
+        public float[][] Predict(params float[][] inputs) => Run(_predict, 1, inputs, "Predict");
+
+        /// <summary>Runs PredictBatch on <paramref name="batch"/> samples laid out back to back in each array.</summary>
+        public float[][] PredictBatch(int batch, params float[][] inputs)
+        {
+            if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
+            return Run(_predictBatch, batch, inputs, "PredictBatch");
+        }
+
+        /// <summary>
+        /// Managed bytes allocated by this thread over <paramref name="iterations"/> calls of Predict, after one warm-up
+        /// call (which runs static constructors and first-call JIT work).
+        /// </summary>
+        public long AllocatedBytes(float[][] inputs, int iterations = 100)
+        {
+            CheckInputs(inputs, 1, "AllocatedBytes");
+            float[][] outputs = OutputLengths.Select(n => new float[n]).ToArray();
+            return _allocatedBytes(inputs, outputs, iterations);
+        }
+
+        private float[][] Run(Action<float[][], float[][]> call, int batch, float[][] inputs, string what)
+        {
+            CheckInputs(inputs, batch, what);
+            float[][] copies = inputs.Select(a => (float[])a.Clone()).ToArray();
+
+            float[][] first = OutputLengths.Select(n => Filled(checked(n * batch), float.NaN)).ToArray();
+            call(inputs, first);
+            float[][] second = OutputLengths.Select(n => Filled(checked(n * batch), -7.25e30f)).ToArray();
+            call(inputs, second);
+
+            for (int o = 0; o < OutputCount; o++)
+            {
+                for (int i = 0; i < first[o].Length; i++)
+                {
+                    if (BitConverter.SingleToInt32Bits(first[o][i]) != BitConverter.SingleToInt32Bits(second[o][i]))
+                    {
+                        throw new InvalidOperationException(
+                            $"{ClassFullName}.{what}: output {o} ('{OutputNames[o]}') element {i} is {Show(first[o][i])} after a call on a NaN-filled " +
+                            $"buffer but {Show(second[o][i])} after a call on a buffer filled with -7.25e30: the element is not written " +
+                            "(or depends on the output's previous contents, or the code is not deterministic).");
+                    }
+                }
+            }
+            for (int k = 0; k < InputCount; k++)
+            {
+                if (!copies[k].AsSpan().SequenceEqual(inputs[k]))
+                {
+                    throw new InvalidOperationException($"{ClassFullName}.{what} modified input {k} ('{InputNames[k]}').");
+                }
+            }
+            return first;
+        }
+
+        private void CheckInputs(float[][] inputs, int batch, string what)
+        {
+            if (inputs is null) throw new ArgumentNullException(nameof(inputs));
+            if (inputs.Length != InputCount)
+            {
+                throw new ArgumentException($"{ClassFullName}.{what} takes {InputCount} input(s) ({string.Join(", ", InputNames)}), got {inputs.Length}.");
+            }
+            for (int k = 0; k < InputCount; k++)
+            {
+                long expected = (long)InputLengths[k] * batch;
+                if (inputs[k] is null || inputs[k].Length != expected)
+                {
+                    throw new ArgumentException(
+                        $"{ClassFullName}.{what}: input {k} ('{InputNames[k]}') must have {expected} floats " +
+                        $"({InputLengths[k]} per sample x {batch}), got {inputs[k]?.Length.ToString(CultureInfo.InvariantCulture) ?? "null"}.");
+                }
+            }
+        }
+
+        /// <summary>Writes the shim's C# after checking that the model class has the contract's shape.</summary>
+        private static string BuildShim(CSharpCompilation compilation, string classFullName)
+        {
+            INamedTypeSymbol type = compilation.GetTypeByMetadataName(classFullName)
+                ?? throw new InvalidOperationException($"The generated sources declare no type '{classFullName}'.");
+            int inputCount = ConstInt(type, "InputCount");
+            int outputCount = ConstInt(type, "OutputCount");
+            foreach (string name in new[] { "Predict", "PredictBatch" })
+            {
+                CheckSignature(type, name, inputCount, outputCount);
+            }
+
+            string model = "global::" + classFullName;
+            string Args(string ins, string outs) => string.Join(", ",
+                Enumerable.Range(0, inputCount).Select(i => $"{ins}{i}").Concat(Enumerable.Range(0, outputCount).Select(i => $"{outs}{i}")));
+            string Unpack(string indent) =>
+                string.Concat(Enumerable.Range(0, inputCount).Select(i => $"{indent}System.ReadOnlySpan<float> i{i} = ins[{i}];\n")) +
+                string.Concat(Enumerable.Range(0, outputCount).Select(i => $"{indent}System.Span<float> o{i} = outs[{i}];\n"));
+
+            var sb = new StringBuilder();
+            sb.Append("// Test shim: array-based entry points for ").Append(classFullName).Append(".\n");
+            sb.Append("#nullable enable\n");
+            sb.Append("public static class ").Append(ShimTypeName).Append("\n{\n");
+            sb.Append("    public static void Predict(float[][] ins, float[][] outs)\n    {\n");
+            sb.Append(Unpack("        "));
+            sb.Append("        ").Append(model).Append(".Predict(").Append(Args("i", "o")).Append(");\n    }\n\n");
+            sb.Append("    public static void PredictBatch(float[][] ins, float[][] outs)\n    {\n");
+            sb.Append(Unpack("        "));
+            sb.Append("        ").Append(model).Append(".PredictBatch(").Append(Args("i", "o")).Append(");\n    }\n\n");
+            sb.Append("    public static int[] InputLengths() => ").Append(model).Append(".InputLengths.ToArray();\n\n");
+            sb.Append("    public static int[] OutputLengths() => ").Append(model).Append(".OutputLengths.ToArray();\n\n");
+            sb.Append("    public static long AllocatedBytes(float[][] ins, float[][] outs, int iterations)\n    {\n");
+            sb.Append(Unpack("        "));
+            sb.Append("        ").Append(model).Append(".Predict(").Append(Args("i", "o")).Append(");\n");
+            sb.Append("        long before = System.GC.GetAllocatedBytesForCurrentThread();\n");
+            sb.Append("        for (int k = 0; k < iterations; k++)\n        {\n");
+            sb.Append("            ").Append(model).Append(".Predict(").Append(Args("i", "o")).Append(");\n        }\n");
+            sb.Append("        return System.GC.GetAllocatedBytesForCurrentThread() - before;\n    }\n");
+            sb.Append("}\n");
+            return sb.ToString();
+        }
+
+        private static int ConstInt(INamedTypeSymbol type, string name)
+        {
+            if (type.GetMembers(name).OfType<IFieldSymbol>().FirstOrDefault() is { IsConst: true, ConstantValue: int value })
+            {
+                return value;
+            }
+            throw new InvalidOperationException($"{type.ToDisplayString()} has no 'public const int {name}'.");
+        }
+
+        private static void CheckSignature(INamedTypeSymbol type, string name, int inputCount, int outputCount)
+        {
+            var methods = type.GetMembers(name).OfType<IMethodSymbol>().ToList();
+            bool Matches(IMethodSymbol m) =>
+                m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m.ReturnsVoid &&
+                m.Parameters.Length == inputCount + outputCount &&
+                m.Parameters.Select((p, i) => IsSpanOfFloat(p.Type, i < inputCount ? "ReadOnlySpan" : "Span") && p.RefKind == RefKind.None).All(ok => ok);
+            if (!methods.Any(Matches))
+            {
+                throw new InvalidOperationException(
+                    $"{type.ToDisplayString()} has no 'public static void {name}' taking {inputCount} ReadOnlySpan<float> then {outputCount} Span<float>. " +
+                    "Found: " + (methods.Count == 0 ? "none" : string.Join("; ", methods.Select(m => m.ToDisplayString()))));
+            }
+        }
+
+        private static bool IsSpanOfFloat(ITypeSymbol t, string spanName) =>
+            t is INamedTypeSymbol { Name: var n, TypeArguments: { Length: 1 } args } named &&
+            n == spanName && named.ContainingNamespace.ToDisplayString() == "System" &&
+            args[0].SpecialType == SpecialType.System_Single;
+
+        private static int ReadIntConstant(Type type, string name)
+        {
+            FieldInfo field = type.GetField(name, BindingFlags.Public | BindingFlags.Static)
+                ?? throw new InvalidOperationException($"{type.FullName} has no public field {name}.");
+            return (int)(field.IsLiteral ? field.GetRawConstantValue()! : field.GetValue(null)!);
+        }
+
+        private static IReadOnlyList<string> ReadStrings(Type type, string name)
+        {
+            PropertyInfo property = type.GetProperty(name, BindingFlags.Public | BindingFlags.Static)
+                ?? throw new InvalidOperationException($"{type.FullName} has no public static property {name}.");
+            return ((IReadOnlyList<string>?)property.GetValue(null) ?? throw new InvalidOperationException($"{type.FullName}.{name} is null."))
+                .ToArray();
+        }
+
+        private static T Bind<T>(Type shim, string name) where T : Delegate =>
+            (T)(shim.GetMethod(name, BindingFlags.Public | BindingFlags.Static)
+                ?? throw new InvalidOperationException($"The shim has no method {name}.")).CreateDelegate(typeof(T));
+
+        private static float[] Filled(int length, float value)
+        {
+            var a = new float[length];
+            Array.Fill(a, value);
+            return a;
+        }
+
+        private static string Show(float f) => f.ToString("G9", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,154 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using PrunedCodegen.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace PrunedCodegen.Tests.Models
+{
+    /// <summary>
+    /// The real models exported from PyTorch (tests/fixtures, made by tools/fixtures/make_digits.py), compiled
+    /// and run, against two independent oracles: ONNX Runtime and PyTorch's own recorded logits.
+    /// </summary>
+    public class FixtureModelTests
+    {
+        // Float32 summation order differs between kernels (SIMD lanes, FMA); logits are O(10).
+        private const float Atol = 1e-4f, Rtol = 1e-4f;
+
+        private readonly ITestOutputHelper _output;
+
+        public FixtureModelTests(ITestOutputHelper output) => _output = output;
+
+        public static TheoryData<string, KernelChoice> DigitsModels => new TheoryData<string, KernelChoice>
+        {
+            { "digits_dense.onnx", KernelChoice.Auto },
+            { "digits_pruned.onnx", KernelChoice.Auto },
+            { "digits_pruned.onnx", KernelChoice.DenseSimd },
+            { "digits_pruned.onnx", KernelChoice.SparseRows },
+            { "digits_dense.onnx", KernelChoice.SparseRows },
+        };
+
+        private static (float[] Pixels, int[] Labels) TestSplit()
+        {
+            var rows = File.ReadAllLines(CompiledModel.Fixture("digits", "digits_test.csv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
+            return (rows.SelectMany(r => r.Skip(1).Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray(),
+                    rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture)).ToArray());
+        }
+
+        private static float[] TorchLogits(string model) =>
+            File.ReadAllLines(CompiledModel.Fixture("digits", $"digits_test_logits_{(model.Contains("pruned") ? "pruned" : "dense")}.csv"))
+                .Skip(1).Where(l => l.Length > 0).SelectMany(l => l.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture))).ToArray();
+
+        [Theory]
+        [MemberData(nameof(DigitsModels))]
+        public void Digits_match_PyTorch_logits_and_ONNX_Runtime(string file, KernelChoice kernel)
+        {
+            byte[] onnx = File.ReadAllBytes(CompiledModel.Fixture("digits", file));
+            var model = CompiledModel.Load(onnx, kernel);
+            var (pixels, labels) = TestSplit();
+            int n = labels.Length;
+
+            float[] ours = model.PredictBatch(n, pixels)[0];
+            Tolerance.AssertClose(TorchLogits(file), ours, Atol, Rtol, $"{file} ({kernel}) vs PyTorch");
+
+            float[] ort = OrtOracle.Run(onnx, OracleInput.Float(pixels, n, 64))[0].Data;
+            Tolerance.AssertClose(ort, ours, Atol, Rtol, $"{file} ({kernel}) vs ONNX Runtime");
+
+            // Single-sample Predict gives what PredictBatch gives.
+            for (int i = 0; i < n; i += 37)
+                Tolerance.AssertClose(ours.AsSpan(i * 10, 10).ToArray(), model.Predict(pixels.AsSpan(i * 64, 64).ToArray())[0], 0, 0, $"sample {i}");
+        }
+
+        [Fact]
+        public void Digits_accuracy_equals_the_figure_PyTorch_recorded()
+        {
+            using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(CompiledModel.Fixture("digits", "digits_metrics.json")));
+            var (pixels, labels) = TestSplit();
+            foreach (var (file, key) in new[] { ("digits_dense.onnx", "dense_test_correct"), ("digits_pruned.onnx", "pruned_test_correct") })
+            {
+                var logits = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", file))).PredictBatch(labels.Length, pixels)[0];
+                int correct = Enumerable.Range(0, labels.Length).Count(i => ArgMax(logits.AsSpan(i * 10, 10)) == labels[i]);
+                _output.WriteLine($"{file}: {correct}/{labels.Length}");
+                Assert.Equal(metrics.RootElement.GetProperty(key).GetInt32(), correct);
+            }
+        }
+
+        [Theory]
+        [InlineData("matmul_add", "mlp_matmul_add.onnx")]
+        [InlineData("activations", "mlp_activations.onnx")]
+        public void Small_fixtures_match_ONNX_Runtime_and_recorded_outputs(string folder, string file)
+        {
+            byte[] onnx = File.ReadAllBytes(CompiledModel.Fixture(folder, file));
+            foreach (var kernel in new[] { KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.SparseRows })
+            {
+                var model = CompiledModel.Load(onnx, kernel);
+                int inLength = model.InputLengths[0], outLength = model.OutputLengths[0];
+
+                // The script's recorded PyTorch inputs and outputs: x columns then y columns.
+                var rows = File.ReadAllLines(CompiledModel.Fixture(folder, file.Replace(".onnx", "_io.csv"))).Skip(1).Where(l => l.Length > 0)
+                    .Select(l => l.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+                foreach (var row in rows)
+                {
+                    Assert.Equal(inLength + outLength, row.Length);
+                    Tolerance.AssertClose(row.Skip(inLength).ToArray(), model.Predict(row.Take(inLength).ToArray())[0], 1e-5f, 1e-4f, $"{file} ({kernel}) vs PyTorch");
+                }
+
+                // Random inputs against ONNX Runtime, one sample at a time (the 1-D model has no batch dim).
+                for (int seed = 0; seed < 5; seed++)
+                {
+                    var x = CompiledModel.RandomInput(inLength, seed, scale: 3f);
+                    var dims = file.Contains("matmul") ? new long[] { inLength } : new long[] { 1, inLength };
+                    Tolerance.AssertClose(OrtOracle.Run(onnx, OracleInput.Float(x, dims))[0].Data, model.Predict(x)[0], 1e-5f, 1e-4f, $"{file} ({kernel}) seed {seed}");
+                }
+            }
+        }
+
+        [Fact]
+        public void Predict_allocates_nothing()
+        {
+            foreach (var file in new[] { "digits_dense.onnx", "digits_pruned.onnx" })
+                foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows })
+                {
+                    var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", file)), kernel);
+                    Assert.Equal(0, model.AllocatedBytes(new[] { CompiledModel.RandomInput(64, 1) }, iterations: 1000));
+                }
+        }
+
+        [Fact]
+        public void Predict_from_eight_threads_matches_single_threaded()
+        {
+            var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", "digits_pruned.onnx")));
+            var (pixels, labels) = TestSplit();
+            int n = labels.Length;
+            float[] expected = model.PredictBatch(n, pixels)[0];
+            var results = new float[8][][];
+            Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+            {
+                results[t] = new float[25][];
+                for (int r = 0; r < 25; r++)
+                {
+                    // Different threads walk the samples in different orders (rotated, half of them backwards).
+                    var all = new float[n * 10];
+                    for (int k = 0; k < n; k++)
+                    {
+                        int i = (t % 2 == 0 ? k + 57 * t + r : n - 1 - k + r) % n;
+                        model.Predict(pixels.AsSpan(i * 64, 64).ToArray())[0].CopyTo(all, i * 10);
+                    }
+                    results[t][r] = all;
+                }
+            });
+            foreach (var perThread in results)
+                foreach (var run in perThread)
+                    Assert.Equal(expected, run);
+        }
+
+        private static int ArgMax(ReadOnlySpan<float> row)
+        {
+            int best = 0;
+            for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+            return best;
+        }
+    }
+}
