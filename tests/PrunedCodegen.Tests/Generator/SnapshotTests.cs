@@ -20,9 +20,9 @@ namespace PrunedCodegen.Tests.Generator
             Snapshot.Match(Compile(File.ReadAllBytes(CompiledModel.Fixture("matmul_add", "mlp_matmul_add.onnx")), "MatMulAddModel"), "MatMulAddModel");
 
         [Fact]
-        public void Tiny_pruned_mlp_with_both_kernels()
+        public void Tiny_pruned_mlp()
         {
-            // 8 -> 16 -> 3 at 85% sparsity: the planner picks a kernel per layer, the comments say why.
+            // 8 -> 16 -> 3 at 85% sparsity: the planner picks a kernel per layer and the comments say why.
             var onnx = Mlp(8, 16, 3, seed: 3, zeroFraction: 0.85).Build();
             Snapshot.Match(Compile(onnx, "TinyPruned"), "TinyPruned");
         }

@@ -106,6 +106,22 @@ namespace PrunedCodegen.Tests.Models
         }
 
         [Fact]
+        public void Generated_methods_stay_far_below_the_JIT_optimisation_limits()
+        {
+            // The JIT compiles methods over 60,000 bytes of IL without optimisation; keep every method tiny.
+            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows })
+            {
+                var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", "digits_dense.onnx")), kernel);
+                var types = model.ModelType.Assembly.GetTypes();
+                foreach (var method in types.SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)))
+                {
+                    int il = method.GetMethodBody()?.GetILAsByteArray()?.Length ?? 0;
+                    Assert.True(il < 6_000, $"{method.DeclaringType!.Name}.{method.Name} has {il} bytes of IL");
+                }
+            }
+        }
+
+        [Fact]
         public void Predict_allocates_nothing()
         {
             foreach (var file in new[] { "digits_dense.onnx", "digits_pruned.onnx" })
