@@ -59,6 +59,7 @@ namespace PrunedCodegen
 
                 var graph = GraphBuilder.Build(model, cancellationToken);
                 FuseDenseEpilogue.Run(graph);
+                RemoveDeadNeurons.Run(graph);
                 var plans = graph.Ops.OfType<DenseOp>().ToDictionary(d => d, d => KernelPlanner.Plan(d, options.Kernel));
                 var buffers = BufferPlan.Create(graph);
                 cancellationToken.ThrowIfCancellationRequested();

@@ -90,7 +90,7 @@ namespace PrunedCodegen.Emitting
             _w.Line($"// Producer: {CSharpLiterals.CommentText((_graph.ProducerName + " " + _graph.ProducerVersion).Trim())}; ONNX opset {I(_graph.OpsetVersion)}; IR version {I(_graph.IrVersion)}; {I(_graph.OnnxNodeCount)} ONNX nodes.");
             _w.Line($"// Batch: {(_graph.IsBatched ? "the leading dim of each input is the batch; Predict computes one sample, PredictBatch many." : "the model has fixed shapes; Predict computes the whole tensor.")}");
             _w.Line("//");
-            _w.Line("// Layer  Op                         Output shape      Weights   Nonzero  Sparsity  Kernel");
+            _w.Line("// Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel");
             for (int i = 0; i < _graph.Ops.Count; i++)
             {
                 var op = _graph.Ops[i];
@@ -102,8 +102,8 @@ namespace PrunedCodegen.Emitting
                     nonzero = I(p.Nonzeros);
                     sparsity = Percent(1 - p.Density);
                 }
-                _w.Line("// " + string.Format(CultureInfo.InvariantCulture, "{0,-6} {1,-26} {2,-17} {3,8} {4,9} {5,9}  {6}",
-                    i, Truncate(OpTitle(op), 26), Shapes.Format(op.Output.Shape), weights, nonzero, sparsity, kernel));
+                _w.Line("// " + string.Format(CultureInfo.InvariantCulture, "{0,-6} {1,-32} {2,-17} {3,8} {4,9} {5,9}  {6}",
+                    i, Truncate(OpTitle(op), 32), Shapes.Format(op.Output.Shape), weights, nonzero, sparsity, kernel));
             }
         }
 
@@ -489,12 +489,15 @@ namespace PrunedCodegen.Emitting
             string kernel = p.Kernel == KernelKind.SparseRows
                 ? $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)} (cost model {Ns(p.SparseCostNs)} vs {Ns(p.DenseCostNs)} ns dense)"
                 : $"dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model {Ns(p.DenseCostNs)} vs {Ns(p.SparseCostNs)} ns sparse)";
-            return $"y = {act}W x{(d.Bias != null ? " + b" : "")}: [{I(d.Rows)},{I(d.K)}] -> [{I(d.Rows)},{I(d.N)}]; W [{I(d.N)},{I(d.K)}] has {I(p.Nonzeros)} nonzeros ({Percent(1 - p.Density)} sparse); kernel: {kernel}.";
+            string structural = d.RemovedInputs + d.RemovedOutputs == 0 ? ""
+                : $" Structural pruning: was [{I(d.Rows)},{I(d.K + d.RemovedInputs)}] -> [{I(d.Rows)},{I(d.N + d.RemovedOutputs)}]; {I(d.RemovedOutputs)} constant neuron(s) removed here, {I(d.RemovedInputs)} input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).";
+            return $"y = {act}W x{(d.Bias != null ? " + b" : "")}: [{I(d.Rows)},{I(d.K)}] -> [{I(d.Rows)},{I(d.N)}]; W [{I(d.N)},{I(d.K)}] has {I(p.Nonzeros)} nonzeros ({Percent(1 - p.Density)} sparse); kernel: {kernel}.{structural}";
         }
 
         private string OpTitle(IrOp op) => op switch
         {
-            DenseOp d => "Dense" + (d.Activation.Kind == ActivationKind.None ? "" : "+" + d.Activation.Kind),
+            DenseOp d => "Dense" + (d.Activation.Kind == ActivationKind.None ? "" : "+" + d.Activation.Kind)
+                + (d.RemovedOutputs + d.RemovedInputs == 0 ? "" : $" (-{I(d.RemovedInputs)} in, -{I(d.RemovedOutputs)} out)"),
             MatMulOp _ => "MatMul",
             TransposeOp _ => "Transpose",
             BinaryOp b => b.Kind.ToString(),

@@ -17,6 +17,17 @@ namespace PrunedCodegen.Graph
             _ => true,
         };
 
+        /// <summary>The activation of one value, as the generated code computes it (for build-time folding).</summary>
+        public float Apply(float x) => Kind switch
+        {
+            ActivationKind.Relu => x < 0 ? 0 : x,
+            ActivationKind.LeakyRelu => x < 0 ? x * Alpha : x,
+            ActivationKind.Sigmoid => (float)(1.0 / (1.0 + System.Math.Exp(-x))),
+            ActivationKind.Tanh => (float)System.Math.Tanh(x),
+            ActivationKind.Clip => System.Math.Min(System.Math.Max(x, Min), Max),
+            _ => x,
+        };
+
         public string Describe() => Kind switch
         {
             ActivationKind.None => "",
@@ -65,6 +76,13 @@ namespace PrunedCodegen.Graph
         /// <summary>Per-output bias (length N) or null.</summary>
         public float[]? Bias { get; set; }
         public Activation Activation { get; set; } = Activation.None;
+
+        /// <summary>Outputs (neurons) removed at build time because pruning left them constant.</summary>
+        public int RemovedOutputs { get; set; }
+
+        /// <summary>Inputs removed at build time because the layer before lost those neurons.</summary>
+        public int RemovedInputs { get; set; }
+
         public override IEnumerable<IrValue> Inputs { get { yield return Input; } }
     }
 

@@ -167,6 +167,31 @@ namespace PrunedCodegen.Tests.Models
         }
 
         [Theory]
+        [InlineData("Relu")]
+        [InlineData("Sigmoid")]
+        [InlineData("Tanh")]
+        public void Dead_neurons_are_removed_and_their_constant_outputs_folded(string activation)
+        {
+            // 12 hidden neurons, 5 of them with all-zero weights but nonzero biases: after the activation they
+            // are constants, which the build folds into the next layer's bias before dropping them.
+            var w1 = RandomWeights(12 * 6, 31, 0.3);
+            foreach (int dead in new[] { 0, 3, 4, 9, 11 })
+                for (int c = 0; c < 6; c++) w1[dead * 6 + c] = 0f;
+            var builder = new ModelBuilder().Input("x", null, 6).Output("y", null, 4)
+                .Initializer("W1", new long[] { 12, 6 }, w1)
+                .Initializer("b1", new long[] { 12 }, RandomWeights(12, 32))
+                .Initializer("W2", new long[] { 4, 12 }, RandomWeights(48, 33))
+                .Initializer("b2", new long[] { 4 }, RandomWeights(4, 34))
+                .Node("Gemm", new[] { "x", "W1", "b1" }, new[] { "h" }, "fc1", Int("transB", 1))
+                .Node(activation, new[] { "h" }, new[] { "a" })
+                .Node("Gemm", new[] { "a", "W2", "b2" }, new[] { "y" }, "fc2", Int("transB", 1));
+            var source = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.Contains("was [1,6] -> [1,12]; 5 constant neuron(s) removed here", source);
+            Assert.Contains("5 input(s) dropped", source);
+            AssertMatchesOrt(builder, batch: 5, atol: 1e-5f, KernelChoice.DenseSimd, KernelChoice.SparseRows);
+        }
+
+        [Theory]
         [InlineData(1)]
         [InlineData(3)]
         [InlineData(15)]
@@ -183,7 +208,7 @@ namespace PrunedCodegen.Tests.Models
         public void Large_intermediate_uses_a_per_thread_buffer_without_allocating_per_call()
         {
             // 20,000 hidden units: above the 16K-float stack limit for scratch.
-            var builder = Mlp(2, 20_000, 2, seed: 21, zeroFraction: 0.9);
+            var builder = Mlp(2, 20_000, 2, seed: 21, zeroFraction: 0.3);
             var result = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx"));
             Assert.Contains("[ThreadStatic]", result.Source);
             AssertMatchesOrt(builder, batch: 2, atol: 1e-3f, KernelChoice.Auto);

@@ -3,11 +3,11 @@
 // Producer: pytorch 1.13.0; ONNX opset 13; IR version 7; 6 ONNX nodes.
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
-// Layer  Op                         Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Tanh                 [1,12]                 192       192      0.0%  dense SIMD
-// 1      Dense+LeakyRelu            [1,12]                 144       144      0.0%  dense SIMD
-// 2      Dense                      [1,5]                   60        60      0.0%  dense SIMD
-// 3      Softmax                    [1,5]                                           elementwise
+// Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
+// 0      Dense+Tanh                       [1,12]                 192       192      0.0%  dense SIMD
+// 1      Dense+LeakyRelu                  [1,12]                 144       144      0.0%  dense SIMD
+// 2      Dense                            [1,5]                   60        60      0.0%  dense SIMD
+// 3      Softmax                          [1,5]                                           elementwise
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
 

@@ -3,9 +3,9 @@
 // Producer: pytorch 1.13.0; ONNX opset 13; IR version 7; 6 ONNX nodes.
 // Batch: the model has fixed shapes; Predict computes the whole tensor.
 //
-// Layer  Op                         Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Relu                 [8]                    128        51     60.2%  dense SIMD
-// 1      Dense+Sigmoid              [4]                     32        32      0.0%  dense SIMD
+// Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
+// 0      Dense+Relu                       [8]                    128        51     60.2%  dense SIMD
+// 1      Dense+Sigmoid                    [4]                     32        32      0.0%  dense SIMD
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
 

@@ -3,9 +3,9 @@
 // Producer: pcg-tests 1; ONNX opset 13; IR version 8; 3 ONNX nodes.
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
-// Layer  Op                         Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Relu                 [1,16]                 128        18     85.9%  dense SIMD
-// 1      Dense                      [1,3]                   48         9     81.3%  dense SIMD
+// Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
+// 0      Dense+Relu (-0 in, -4 out)       [1,12]                  96        18     81.3%  dense SIMD
+// 1      Dense (-4 in, -0 out)            [1,3]                   36         5     86.1%  dense SIMD
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
 
@@ -17,7 +17,7 @@ namespace Snapshots
 {
     /// <summary>
     /// The ONNX model <c>model.onnx</c> compiled to C# by PrunedCodegen: 2 layers (2 with weights),
-    /// 195 parameters of which 46 are nonzero; 27 multiply-adds per sample (176 if dense).
+    /// 147 parameters of which 38 are nonzero; 23 multiply-adds per sample (132 if dense).
     /// </summary>
     /// <remarks>
     /// Thread-safe and allocation-free: weights are static read-only data and intermediate results live on the
@@ -62,7 +62,7 @@ namespace Snapshots
         /// <summary>The outputs' names in the ONNX model, in graph order.</summary>
         public static IReadOnlyList<string> OutputNames { get; } = new string[] { "y" };
 
-        private const int Scratch_Length = 16;
+        private const int Scratch_Length = 12;
 
         /// <summary>Runs the model on one sample. Allocates nothing; safe to call from many threads at once.</summary>
         /// <param name="x">Input <c>x</c>: 8 floats, shape [1,8].</param>
@@ -95,64 +95,59 @@ namespace Snapshots
         /// <summary>One sample through every layer, in order. Spans were validated by the caller.</summary>
         private static void Run_Sample(ReadOnlySpan<float> x, Span<float> y, Span<float> scratch)
         {
-            Layer0(x, scratch.Slice(0, 16));
-            Layer1(scratch.Slice(0, 16), y);
+            Layer0(x, scratch.Slice(0, 12));
+            Layer1(scratch.Slice(0, 12), y);
         }
 
         // Layer 0: Gemm 'fc1' + Relu 'relu1'
-        //   y = Relu of W x + b: [1,8] -> [1,16]; W [16,8] has 18 nonzeros (85.9% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model 11.8 vs 13.4 ns sparse).
+        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model 8.9 vs 11.4 ns sparse). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
             Kernels.Relu(y);
         }
 
-        // All 128 weights, input-major [8][16].
+        // All 96 weights, input-major [8][12].
         private static ReadOnlySpan<float> Layer0_Weights => new float[]
         {
-            0f, 0f, 0f, 0f, 0.321728796f, 0f, 0f, -0.829400122f,
-            -0.804944158f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0.321728796f, -0.829400122f, -0.804944158f, 0f,
             0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
-            0f, 0f, 0f, 0f, -0.374619424f, 0.630210876f, 0f, 0.0565923713f,
+            0f, 0f, 0f, 0f, 0f, -0.374619424f, 0.630210876f, 0.0565923713f,
             -0.603020012f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
-            0f, 0f, 0f, 0f, 0f, -0.27379325f, 0f, 0f,
-            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
-            0f, 0f, -0.791071892f, 0f, 0f, 0f, 0f, 0f,
-            0f, 0f, -0.0883336514f, 0f, 0f, 0f, 0f, 0f,
-            0.183713913f, 0f, 0.967773378f, 0f, 0f, 0f, 0f, 0f,
-            0f, -0.753105283f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, -0.27379325f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, -0.791071892f, 0f, 0f, 0f,
+            0f, 0f, -0.0883336514f, 0f, 0f, 0f, 0.183713913f, 0f,
+            0.967773378f, 0f, 0f, 0f, 0f, -0.753105283f, 0f, 0f,
             0f, 0f, 0f, 0f, 0f, 0f, 0f, -0.722747386f,
             -0.302600294f, 0.516784608f, 0f, 0.0308844224f, 0f, 0f, 0f, 0f,
             0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
-            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
-            0f, 0.388627261f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0.388627261f, 0f, 0f, 0f, 0f,
         };
         private static ReadOnlySpan<float> Layer0_Bias => new float[]
         {
-            0.981999636f, -0.176134169f, -0.891047955f, -0.102169029f, 0.497417688f, 0.180344969f, 0.101065911f, 0.0569011532f,
-            -0.0493112206f, 0.726822674f, 0.658797145f, -0.139982566f, -0.801967621f, -0.667895734f, -0.394903362f, 0.0139089478f,
+            0.981999636f, -0.176134169f, -0.891047955f, -0.102169029f, 0.497417688f, 0.0569011532f, -0.0493112206f, 0.726822674f,
+            0.658797145f, -0.801967621f, -0.667895734f, 0.0139089478f,
         };
 
         // Layer 1: Gemm 'fc2'
-        //   y = W x + b: [1,16] -> [1,3]; W [3,16] has 9 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model 2.9 vs 4.2 ns sparse).
+        //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model 2.6 vs 3 ns sparse). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
             Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
         }
 
-        // All 48 weights, input-major [16][3].
+        // All 36 weights, input-major [12][3].
         private static ReadOnlySpan<float> Layer1_Weights => new float[]
         {
             0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
-            0f, 0f, 0f, 0f, 0f, 0f, 0.678542972f, -0.707378864f,
-            0f, 0f, 0.192266509f, 0f, 0f, 0f, 0f, 0f,
-            -0.258226156f, -0.784184217f, 0f, 0f, 0f, 0f, 0f, 0f,
-            0.98194021f, 0f, 0f, -0.492764145f, 0f, 0f, 0f, -0.809312582f,
-            0f, 0f, 0f, -0.655718327f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0.678542972f, 0f,
+            0f, 0f, -0.258226156f, -0.784184217f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0.98194021f, 0f, 0f, 0f, -0.809312582f, 0f,
+            0f, 0f, 0f, 0f,
         };
         private static ReadOnlySpan<float> Layer1_Bias => new float[]
         {
-            0.15567413f, 0.677637577f, 0.604543269f,
+            0.0475334972f, 0.677637577f, 0.604543269f,
         };
 
     }
