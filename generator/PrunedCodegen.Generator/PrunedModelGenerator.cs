@@ -32,8 +32,23 @@ namespace PrunedCodegen.Generator
                 .Select((input, cancellationToken) => Generate(input, cancellationToken))
                 .WithTrackingName(TrackingNames.Generated);
 
-            context.RegisterSourceOutput(results.Collect(), Emit);
+            // Whether the consumer's target framework has what generated code needs (.NET 8+). Reduced to a bool, so
+            // that an edit (a new Compilation each time) leaves this step Unchanged and every cached model output stays
+            // cached: the compilation never reaches the per-model steps.
+            var targetSupported = context.CompilationProvider
+                .Select((compilation, _) => HasGeneratedCodeRequirements(compilation))
+                .WithTrackingName(TrackingNames.TargetSupported);
+
+            context.RegisterSourceOutput(results.Collect().Combine(targetSupported),
+                (spc, pair) => Emit(spc, pair.Left, pair.Right));
         }
+
+        /// <summary>The generated kernels use <c>Vector512&lt;T&gt;</c>, so they need .NET 8 or newer.</summary>
+        internal const string RequiredTypeMetadataName = "System.Runtime.Intrinsics.Vector512`1";
+
+        private static bool HasGeneratedCodeRequirements(Compilation compilation) =>
+            // GetTypesByMetadataName, not GetTypeByMetadataName: the latter returns null when two references define the type.
+            !compilation.GetTypesByMetadataName(RequiredTypeMetadataName).IsEmpty;
 
         private static ModelInput? ReadModel(AdditionalText text, AnalyzerConfigOptionsProvider provider)
         {
@@ -54,12 +69,13 @@ namespace PrunedCodegen.Generator
             {
                 "dense" => KernelChoice.DenseSimd,
                 "sparse" => KernelChoice.SparseRows,
+                "block" => KernelChoice.BlockSparse,
                 _ => KernelChoice.Auto,   // "", "auto"; anything else is reported below
             };
             var compileOptions = new CompileOptions(className!.Trim(), (ns ?? "").Trim(), fileName) { Kernel = kernel };
             if (!string.IsNullOrWhiteSpace(kernelText) && kernel == KernelChoice.Auto && !string.Equals(kernelText!.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
                 return new ModelInput(text.Path, compileOptions, null, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
-                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText)}' is not one of auto, dense, sparse"));
+                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText)}' is not one of auto, dense, sparse, block"));
             return ModelFileReader.Read(text.Path, compileOptions);
         }
 
@@ -72,7 +88,7 @@ namespace PrunedCodegen.Generator
             return new GenerationResult(input.Path, hint, result.Source, result.Diagnostics);
         }
 
-        private static void Emit(SourceProductionContext context, ImmutableArray<GenerationResult> results)
+        private static void Emit(SourceProductionContext context, ImmutableArray<GenerationResult> results, bool targetSupported)
         {
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             bool any = false;
@@ -81,6 +97,12 @@ namespace PrunedCodegen.Generator
             {
                 foreach (var d in result.Diagnostics)
                     context.ReportDiagnostic(ToRoslyn(d, result.Path));
+                if (!targetSupported)
+                {
+                    // Adding the source would only bury this under hundreds of errors about Vector512 and friends.
+                    context.ReportDiagnostic(ToRoslyn(UnsupportedTarget(result.Path), result.Path));
+                    continue;
+                }
                 if (result.Source == null) continue;
                 if (!seen.Add(result.HintName))
                 {
@@ -94,6 +116,13 @@ namespace PrunedCodegen.Generator
             if (any)
                 context.AddSource(ModelCompiler.KernelsHintName, SourceText.From(ModelCompiler.KernelsSource, System.Text.Encoding.UTF8));
         }
+
+        private static PcgDiagnostic UnsupportedTarget(string path) =>
+            new PcgDiagnostic(DiagnosticIds.UnsupportedTargetFramework, PcgSeverity.Error, "Target framework too old for PrunedCodegen",
+                $"{Text.Quote(Path.GetFileName(path))}: no code was generated: the generated code needs .NET 8 or newer " +
+                "(System.Runtime.Intrinsics.Vector512<T>), which this project's target framework (e.g. netstandard2.0, .NET Framework, net7.0) " +
+                "does not have; target net8.0 or newer, or, when multi-targeting, add the PrunedModel item only for net8.0+ " +
+                "(a Condition on the item; set EnableDefaultPrunedModelItems=false to stop *.onnx files being added by default)");
 
         private static Diagnostic ToRoslyn(PcgDiagnostic d, string path)
         {

@@ -8,5 +8,8 @@ namespace PrunedCodegen.Generator
 
         /// <summary>The generated source and diagnostics for each model.</summary>
         public const string Generated = nameof(Generated);
+
+        /// <summary>Whether the compilation's target framework has what generated code needs: a bool, so edits leave it Unchanged.</summary>
+        public const string TargetSupported = nameof(TargetSupported);
     }
 }

@@ -9,6 +9,8 @@ namespace PrunedCodegen
         DenseSimd,
         /// <summary>Only the nonzero weights (CSR rows).</summary>
         SparseRows,
+        /// <summary>Only the nonzero blocks of 4, 8 or 16 outputs x 1 input, one vector FMA each.</summary>
+        BlockSparse,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>

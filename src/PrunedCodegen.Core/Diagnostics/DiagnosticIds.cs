@@ -23,6 +23,10 @@ namespace PrunedCodegen.Diagnostics
         public const string InvalidNode = "PCG0009";
         /// <summary>The PrunedModel item's metadata is invalid (e.g. ClassName is not an identifier).</summary>
         public const string InvalidOptions = "PCG0010";
+        /// <summary>The project's target framework lacks what generated code needs (System.Runtime.Intrinsics.Vector512&lt;T&gt;: .NET 8 or newer).</summary>
+        public const string UnsupportedTargetFramework = "PCG0011";
+        /// <summary>The consumer's C# compiler is older than the generator needs (Roslyn 4.8, the .NET 8 SDK); reported by the package's MSBuild targets.</summary>
+        public const string CompilerTooOld = "PCG0012";
         /// <summary>An unexpected internal error; the message says what failed. Please report it.</summary>
         public const string InternalError = "PCG0099";
         /// <summary>Informational per-model summary (layers, nonzeros, kernels).</summary>

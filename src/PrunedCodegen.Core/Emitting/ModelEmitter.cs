@@ -332,9 +332,12 @@ namespace PrunedCodegen.Emitting
             var plan = _plans[d];
             string layer = $"Layer{I(index)}";
             string bias = d.Bias != null ? $"{layer}_Bias" : "ReadOnlySpan<float>.Empty";
-            string call = plan.Kernel == KernelKind.SparseRows
-                ? $"Kernels.SparseRows({layer}_Values, {layer}_Columns, {layer}_RowStarts, {bias}, {{0}}, {{1}});"
-                : $"Kernels.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});";
+            string call = plan.Kernel switch
+            {
+                KernelKind.SparseRows => $"Kernels.SparseRows({layer}_Values, {layer}_Columns, {layer}_RowStarts, {bias}, {{0}}, {{1}});",
+                KernelKind.BlockSparse => $"Kernels.BlockColumns({I(plan.BlockSize)}, {layer}_Blocks, {layer}_BlockInputs, {layer}_TileStarts, {bias}, {{0}}, {{1}});",
+                _ => $"Kernels.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
+            };
             _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
             if (d.Rows == 1)
                 _w.Line(string.Format(CultureInfo.InvariantCulture, call, "x", "y"));
@@ -345,26 +348,9 @@ namespace PrunedCodegen.Emitting
             _w.Line();
 
             if (plan.Kernel == KernelKind.SparseRows)
-            {
-                var values = new List<float>(plan.Nonzeros);
-                var columns = new List<int>(plan.Nonzeros);
-                var starts = new int[d.N + 1];
-                for (int r = 0; r < d.N; r++)
-                {
-                    for (int c = 0; c < d.K; c++)
-                    {
-                        float w = d.Weights[r * d.K + c];
-                        if (w == 0f) continue;
-                        values.Add(w);
-                        columns.Add(c);
-                    }
-                    starts[r + 1] = values.Count;
-                }
-                _w.Line($"// {I(plan.Nonzeros)} nonzero weights of {I(plan.Weights)}, row by row; their input columns; where each row starts.");
-                EmitFloatData($"{layer}_Values", values);
-                EmitIntData($"{layer}_Columns", columns);
-                EmitIntData($"{layer}_RowStarts", starts);
-            }
+                EmitSparseRows(layer, d, plan);
+            else if (plan.Kernel == KernelKind.BlockSparse)
+                EmitBlocks(layer, d, plan);
             else
             {
                 // Input-major [K][N]: the kernel broadcasts x[p] against a contiguous run of outputs.
@@ -375,7 +361,61 @@ namespace PrunedCodegen.Emitting
                 _w.Line($"// All {I(plan.Weights)} weights, input-major [{I(d.K)}][{I(d.N)}].");
                 EmitFloatData($"{layer}_Weights", transposed);
             }
-            if (d.Bias != null) EmitFloatData($"{layer}_Bias", d.Bias);
+            if (d.Bias == null) return;
+            // The block kernel loads the bias a whole tile at a time: pad it to whole tiles.
+            var biasData = d.Bias;
+            if (plan.Kernel == KernelKind.BlockSparse)
+            {
+                biasData = new float[(d.N + plan.BlockSize - 1) / plan.BlockSize * plan.BlockSize];
+                Array.Copy(d.Bias, biasData, d.N);
+            }
+            EmitFloatData($"{layer}_Bias", biasData);
+        }
+
+        private void EmitSparseRows(string layer, DenseOp d, LayerPlan plan)
+        {
+            var values = new List<float>(plan.Nonzeros);
+            var columns = new List<int>(plan.Nonzeros);
+            var starts = new int[d.N + 1];
+            for (int r = 0; r < d.N; r++)
+            {
+                for (int c = 0; c < d.K; c++)
+                {
+                    float w = d.Weights[r * d.K + c];
+                    if (w == 0f) continue;
+                    values.Add(w);
+                    columns.Add(c);
+                }
+                starts[r + 1] = values.Count;
+            }
+            _w.Line($"// {I(plan.Nonzeros)} nonzero weights of {I(plan.Weights)}, row by row; their input columns; where each row starts.");
+            EmitFloatData($"{layer}_Values", values);
+            EmitIntData($"{layer}_Columns", columns);
+            EmitIntData($"{layer}_RowStarts", starts);
+        }
+
+        private void EmitBlocks(string layer, DenseOp d, LayerPlan plan)
+        {
+            int b = plan.BlockSize, tiles = (d.N + b - 1) / b;
+            var values = new List<float>(plan.Blocks * b);
+            var inputs = new List<int>(plan.Blocks);
+            var starts = new int[tiles + 1];
+            for (int t = 0; t < tiles; t++)
+            {
+                for (int c = 0; c < d.K; c++)
+                {
+                    bool any = false;
+                    for (int r = t * b; r < Math.Min(d.N, (t + 1) * b); r++) any |= d.Weights[r * d.K + c] != 0f;
+                    if (!any) continue;
+                    inputs.Add(c);
+                    for (int r = t * b; r < (t + 1) * b; r++) values.Add(r < d.N ? d.Weights[r * d.K + c] : 0f);
+                }
+                starts[t + 1] = inputs.Count;
+            }
+            _w.Line($"// {I(plan.Blocks)} nonzero blocks of {I(b)} outputs x 1 input ({Percent(plan.BlockOccupancy)} of all blocks), tile by tile; each block's input; where each tile starts.");
+            EmitFloatData($"{layer}_Blocks", values);
+            EmitIntData($"{layer}_BlockInputs", inputs);
+            EmitIntData($"{layer}_TileStarts", starts);
         }
 
         private void EmitMatMul(int index, MatMulOp m)
@@ -486,9 +526,13 @@ namespace PrunedCodegen.Emitting
         {
             var p = _plans[d];
             string act = d.Activation.Kind == ActivationKind.None ? "" : d.Activation.Describe() + " of ";
-            string kernel = p.Kernel == KernelKind.SparseRows
-                ? $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)} (cost model {Ns(p.SparseCostNs)} vs {Ns(p.DenseCostNs)} ns dense)"
-                : $"dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model {Ns(p.DenseCostNs)} vs {Ns(p.SparseCostNs)} ns sparse)";
+            string costs = $"cost model: dense {Ns(p.DenseCostNs)} ns, sparse rows {Ns(p.SparseCostNs)} ns, {I(p.BlockSize)}x1 blocks {Ns(p.BlockCostNs)} ns";
+            string kernel = p.Kernel switch
+            {
+                KernelKind.SparseRows => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}",
+                KernelKind.BlockSparse => $"block-sparse SIMD: {I(p.Blocks)} nonzero {I(p.BlockSize)}x1 blocks ({Percent(p.BlockOccupancy)} occupancy), one vector FMA each",
+                _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback)",
+            } + $" ({costs})";
             string structural = d.RemovedInputs + d.RemovedOutputs == 0 ? ""
                 : $" Structural pruning: was [{I(d.Rows)},{I(d.K + d.RemovedInputs)}] -> [{I(d.Rows)},{I(d.N + d.RemovedOutputs)}]; {I(d.RemovedOutputs)} constant neuron(s) removed here, {I(d.RemovedInputs)} input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).";
             return $"y = {act}W x{(d.Bias != null ? " + b" : "")}: [{I(d.Rows)},{I(d.K)}] -> [{I(d.Rows)},{I(d.N)}]; W [{I(d.N)},{I(d.K)}] has {I(p.Nonzeros)} nonzeros ({Percent(1 - p.Density)} sparse); kernel: {kernel}.{structural}";
@@ -508,7 +552,12 @@ namespace PrunedCodegen.Emitting
 
         private string OpKernelName(IrOp op) => op switch
         {
-            DenseOp d => _plans[d].Kernel == KernelKind.SparseRows ? "sparse rows" : "dense SIMD",
+            DenseOp d => _plans[d].Kernel switch
+            {
+                KernelKind.SparseRows => "sparse rows",
+                KernelKind.BlockSparse => $"block {_plans[d].BlockSize}x1",
+                _ => "dense SIMD",
+            } + $" (~{Ns(_plans[d].ChosenCostNs)} ns)",
             MatMulOp _ => "runtime matmul",
             BinaryOp b => b.A.Shape.SequenceEqual(b.B.Shape) ? "elementwise" : "broadcast",
             _ => "elementwise",

@@ -7,5 +7,7 @@ namespace PrunedCodegen.Planning
         DenseSimd,
         /// <summary>Only the nonzero weights with their column indices (CSR), four accumulators per row.</summary>
         SparseRows,
+        /// <summary>Nonzero blocks of B outputs x 1 input (B = 4, 8 or 16), one broadcast-FMA per block.</summary>
+        BlockSparse,
     }
 }

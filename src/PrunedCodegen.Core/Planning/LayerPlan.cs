@@ -5,13 +5,16 @@ namespace PrunedCodegen.Planning
     /// <summary>The planner's decision for one dense layer, with the figures that justify it.</summary>
     internal sealed class LayerPlan
     {
-        public LayerPlan(DenseOp op, KernelKind kernel, int nonzeros, double denseCostNs, double sparseCostNs)
+        public LayerPlan(DenseOp op, KernelKind kernel, int nonzeros, double denseCostNs, double sparseCostNs, int blockSize, int blocks, double blockCostNs)
         {
             Op = op;
             Kernel = kernel;
             Nonzeros = nonzeros;
             DenseCostNs = denseCostNs;
             SparseCostNs = sparseCostNs;
+            BlockSize = blockSize;
+            Blocks = blocks;
+            BlockCostNs = blockCostNs;
         }
 
         public DenseOp Op { get; }
@@ -21,5 +24,20 @@ namespace PrunedCodegen.Planning
         public double Density => Weights == 0 ? 0 : (double)Nonzeros / Weights;
         public double DenseCostNs { get; }
         public double SparseCostNs { get; }
+
+        /// <summary>The block height the block-sparse kernel would use (4, 8 or 16), its nonzero block count and cost.</summary>
+        public int BlockSize { get; }
+        public int Blocks { get; }
+        public double BlockCostNs { get; }
+
+        /// <summary>Fraction of the blocks (at <see cref="BlockSize"/>) that hold a nonzero.</summary>
+        public double BlockOccupancy => Op.K == 0 || Op.N == 0 ? 0 : (double)Blocks / ((double)Op.K * ((Op.N + BlockSize - 1) / BlockSize));
+
+        public double ChosenCostNs => Kernel switch
+        {
+            KernelKind.SparseRows => SparseCostNs,
+            KernelKind.BlockSparse => BlockCostNs,
+            _ => DenseCostNs,
+        };
     }
 }

@@ -28,6 +28,7 @@ namespace PrunedCodegen.Tests.Models
             { "digits_pruned.onnx", KernelChoice.DenseSimd },
             { "digits_pruned.onnx", KernelChoice.SparseRows },
             { "digits_dense.onnx", KernelChoice.SparseRows },
+            { "digits_pruned.onnx", KernelChoice.BlockSparse },
         };
 
         private static (float[] Pixels, int[] Labels) TestSplit()
@@ -81,7 +82,7 @@ namespace PrunedCodegen.Tests.Models
         public void Small_fixtures_match_ONNX_Runtime_and_recorded_outputs(string folder, string file)
         {
             byte[] onnx = File.ReadAllBytes(CompiledModel.Fixture(folder, file));
-            foreach (var kernel in new[] { KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.SparseRows })
+            foreach (var kernel in new[] { KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse })
             {
                 var model = CompiledModel.Load(onnx, kernel);
                 int inLength = model.InputLengths[0], outLength = model.OutputLengths[0];
@@ -109,7 +110,7 @@ namespace PrunedCodegen.Tests.Models
         public void Generated_methods_stay_far_below_the_JIT_optimisation_limits()
         {
             // The JIT compiles methods over 60,000 bytes of IL without optimisation; keep every method tiny.
-            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows })
+            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse })
             {
                 var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", "digits_dense.onnx")), kernel);
                 var types = model.ModelType.Assembly.GetTypes();
@@ -125,7 +126,7 @@ namespace PrunedCodegen.Tests.Models
         public void Predict_allocates_nothing()
         {
             foreach (var file in new[] { "digits_dense.onnx", "digits_pruned.onnx" })
-                foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows })
+                foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse })
                 {
                     var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", file)), kernel);
                     Assert.Equal(0, model.AllocatedBytes(new[] { CompiledModel.RandomInput(64, 1) }, iterations: 1000));

@@ -18,7 +18,7 @@ namespace PrunedCodegen.Tests.Models
             byte[] onnx = builder.Build();
             var graph = builder.Model.Graph!;
             var inputs = graph.Inputs.Where(i => graph.Initializers.All(t => t.Name != i.Name)).ToList();
-            foreach (var kernel in kernels.Length == 0 ? new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows } : kernels)
+            foreach (var kernel in kernels.Length == 0 ? new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse } : kernels)
             {
                 var model = CompiledModel.Load(onnx, kernel);
                 // Every input with a symbolic leading dim gets `batch` samples.
@@ -188,7 +188,7 @@ namespace PrunedCodegen.Tests.Models
             var source = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
             Assert.Contains("was [1,6] -> [1,12]; 5 constant neuron(s) removed here", source);
             Assert.Contains("5 input(s) dropped", source);
-            AssertMatchesOrt(builder, batch: 5, atol: 1e-5f, KernelChoice.DenseSimd, KernelChoice.SparseRows);
+            AssertMatchesOrt(builder, batch: 5, atol: 1e-5f, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse);
         }
 
         [Theory]
@@ -202,6 +202,44 @@ namespace PrunedCodegen.Tests.Models
         {
             // k covers: below every vector width, exact widths, and each masked-tail remainder.
             AssertMatchesOrt(Mlp(k, 7, 5, seed: k), batch: 2, atol: 1e-4f, KernelChoice.DenseSimd);
+        }
+
+        [Theory]
+        [InlineData(1, 1, 0.0)]
+        [InlineData(3, 7, 0.5)]
+        [InlineData(17, 63, 0.9)]
+        [InlineData(63, 17, 0.99)]
+        [InlineData(7, 3, 1.0)]
+        [InlineData(100, 1000, 0.9)]
+        public void Every_kernel_on_awkward_sizes_and_sparsities(int k, int n, double sparsity)
+        {
+            // One dense layer, every kernel, batch 1 / 2 / 7 / 64, against ONNX Runtime.
+            var builder = new ModelBuilder().Input("x", null, k).Output("y", null, n)
+                .Initializer("W", new long[] { n, k }, RandomWeights(n * k, k * 1000 + n, sparsity))
+                .Initializer("b", new long[] { n }, RandomWeights(n, 5))
+                .Node("Gemm", new[] { "x", "W", "b" }, new[] { "y" }, "", Int("transB", 1));
+            foreach (int batch in new[] { 1, 2, 7, 64 })
+                AssertMatchesOrt(builder, batch, atol: 1e-4f, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Auto);
+        }
+
+        [Fact]
+        public void Block_pruned_layer_picks_the_block_kernel()
+        {
+            // 90% of the 8x1 blocks (8 outputs x 1 input) are zero: the planner must see the structure (it may
+            // pick 16x1 blocks, which are 19% occupied, on the same weights).
+            int k = 96, n = 64;
+            var w = RandomWeights(n * k, 41);
+            var random = new Random(42);
+            for (int t = 0; t < n / 8; t++)
+                for (int c = 0; c < k; c++)
+                    if (random.NextDouble() < 0.9)
+                        for (int r = t * 8; r < t * 8 + 8; r++) w[r * k + c] = 0f;
+            var builder = new ModelBuilder().Input("x", null, k).Output("y", null, n)
+                .Initializer("W", new long[] { n, k }, w)
+                .Node("Gemm", new[] { "x", "W" }, new[] { "y" }, "", Int("transB", 1));
+            var source = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.True(source.Contains("Kernels.BlockColumns("), source.Substring(0, 900));
+            AssertMatchesOrt(builder, batch: 3, atol: 1e-4f, KernelChoice.Auto);
         }
 
         [Fact]

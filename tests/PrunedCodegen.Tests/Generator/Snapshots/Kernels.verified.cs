@@ -306,6 +306,113 @@ namespace PrunedCodegen.Generated
         }
 
         /// <summary>
+        /// Block-sparse layer: outputs in tiles of <paramref name="blockSize"/> (4, 8 or 16); for each tile only its
+        /// nonzero blocks are stored, a block being the tile's weights for one input. Each block is one vector FMA:
+        /// broadcast x[input] times the block's weights. All-zero blocks cost nothing.
+        /// </summary>
+        public static void BlockColumns(int blockSize, ReadOnlySpan<float> values, ReadOnlySpan<int> inputs, ReadOnlySpan<int> tileStarts,
+            ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y)
+        {
+            int n = y.Length, tiles = tileStarts.Length - 1;
+            if ((blockSize != 4 && blockSize != 8 && blockSize != 16) || tiles * blockSize < n || tiles * blockSize - n >= blockSize ||
+                values.Length != inputs.Length * blockSize || tileStarts[tiles] > inputs.Length || (!bias.IsEmpty && bias.Length != tiles * blockSize))
+                throw new ArgumentException("block layer data and span lengths disagree");
+            ref float v = ref MemoryMarshal.GetReference(values);
+            ref int c = ref MemoryMarshal.GetReference(inputs);
+            ref float b = ref MemoryMarshal.GetReference(bias);
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            Span<float> tail = stackalloc float[16];
+            for (int t = 0; t < tiles; t++)
+            {
+                int row = t * blockSize;
+                // The last tile may stick out past n: compute it into a small buffer and copy what fits.
+                Span<float> dest = row + blockSize <= n ? y.Slice(row, blockSize) : tail.Slice(0, blockSize);
+                ref float d = ref MemoryMarshal.GetReference(dest);
+                ref float bt = ref Unsafe.Add(ref b, row);
+                int start = tileStarts[t], end = tileStarts[t + 1];
+                if (Vector512.IsHardwareAccelerated && blockSize == 16) BlockTile512(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                else if (Vector256.IsHardwareAccelerated && blockSize >= 8) BlockTile256(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                else if (Vector128.IsHardwareAccelerated) BlockTile128(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                else BlockTileScalar(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                if (row + blockSize > n) tail.Slice(0, n - row).CopyTo(y.Slice(row));
+            }
+        }
+
+        private static void BlockTile512(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
+        {
+            int V = Vector512<float>.Count;
+            for (int s = 0; s < blockSize; s += V)
+            {
+                Vector512<float> a0 = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)s) : default, a1 = default, a2 = default, a3 = default;
+                int j = start;
+                // Four accumulators over consecutive blocks hide the FMA latency.
+                for (; j + 4 <= end; j += 4)
+                {
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                    a1 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)((j + 1) * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 1))), a1);
+                    a2 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)((j + 2) * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 2))), a2);
+                    a3 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)((j + 3) * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 3))), a3);
+                }
+                for (; j < end; j++)
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref dest, (nuint)s);
+            }
+        }
+
+        private static void BlockTile256(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
+        {
+            int V = Vector256<float>.Count;
+            for (int s = 0; s < blockSize; s += V)
+            {
+                Vector256<float> a0 = hasBias ? Vector256.LoadUnsafe(ref bias, (nuint)s) : default, a1 = default, a2 = default, a3 = default;
+                int j = start;
+                // Four accumulators over consecutive blocks hide the FMA latency.
+                for (; j + 4 <= end; j += 4)
+                {
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                    a1 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)((j + 1) * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 1))), a1);
+                    a2 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)((j + 2) * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 2))), a2);
+                    a3 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)((j + 3) * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 3))), a3);
+                }
+                for (; j < end; j++)
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref dest, (nuint)s);
+            }
+        }
+
+        private static void BlockTile128(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
+        {
+            int V = Vector128<float>.Count;
+            for (int s = 0; s < blockSize; s += V)
+            {
+                Vector128<float> a0 = hasBias ? Vector128.LoadUnsafe(ref bias, (nuint)s) : default, a1 = default, a2 = default, a3 = default;
+                int j = start;
+                // Four accumulators over consecutive blocks hide the FMA latency.
+                for (; j + 4 <= end; j += 4)
+                {
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                    a1 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)((j + 1) * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 1))), a1);
+                    a2 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)((j + 2) * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 2))), a2);
+                    a3 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)((j + 3) * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 3))), a3);
+                }
+                for (; j < end; j++)
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref dest, (nuint)s);
+            }
+        }
+
+        private static void BlockTileScalar(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
+        {
+            for (int r = 0; r < blockSize; r++)
+            {
+                float a = hasBias ? Unsafe.Add(ref bias, r) : 0f;
+                for (int j = start; j < end; j++)
+                    a += Unsafe.Add(ref values, j * blockSize + r) * Unsafe.Add(ref x, Unsafe.Add(ref inputs, j));
+                Unsafe.Add(ref dest, r) = a;
+            }
+        }
+
+        /// <summary>
         /// Sparse rows (CSR): y[r] = bias[r] + sum over the nonzeros of row r of value * x[column]. Only
         /// nonzero weights are stored and touched; four accumulators break the add dependency chain.
         /// The column indices were validated against x.Length when the code was generated.
