@@ -12,6 +12,7 @@ namespace PrunedCodegen.Tests.Models
     /// The real models exported from PyTorch (tests/fixtures, made by tools/fixtures/make_digits.py), compiled
     /// and run, against two independent oracles: ONNX Runtime and PyTorch's own recorded logits.
     /// </summary>
+    [Trait("Category", "Kernels")]
     public class FixtureModelTests
     {
         // Float32 summation order differs between kernels (SIMD lanes, FMA); logits are O(10).

@@ -11,6 +11,7 @@ namespace PrunedCodegen.Tests.Models
     /// Hand-built graphs that exercise each lowering (Gemm attributes, MatMul + Add, activations, views,
     /// broadcasting, several inputs and outputs), compiled and compared with ONNX Runtime on random inputs.
     /// </summary>
+    [Trait("Category", "Kernels")]
     public class OpModelTests
     {
         private static void AssertMatchesOrt(ModelBuilder builder, int batch = 3, float atol = 1e-5f, params KernelChoice[] kernels)
