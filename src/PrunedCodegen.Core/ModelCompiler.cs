@@ -64,7 +64,7 @@ namespace PrunedCodegen
                 var buffers = BufferPlan.Create(graph);
                 cancellationToken.ThrowIfCancellationRequested();
                 string source = new ModelEmitter(graph, options, buffers, plans).Emit(cancellationToken);
-                return new CompileResult(source, Array.Empty<PcgDiagnostic>());
+                return new CompileResult(source, new[] { Summary(options, graph, plans) });
             }
             catch (ModelCompileException e)
             {
@@ -81,6 +81,26 @@ namespace PrunedCodegen
                     $"{file}: internal error {e.GetType().Name}: {Text.Quote(e.Message)}; please report it with the model");
             }
         }
+
+        /// <summary>The planner's choices as an info diagnostic, visible in the IDE and with detailed build output.</summary>
+        private static PcgDiagnostic Summary(CompileOptions options, IrGraph graph, Dictionary<DenseOp, LayerPlan> plans)
+        {
+            var layers = graph.Ops.Select((op, i) => op is DenseOp d
+                ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0}: {1}->{2} {3:0.#}% sparse, {4} ~{5:0.#} ns",
+                    i, d.K, d.N, (1 - plans[d].Density) * 100, KernelName(plans[d]), plans[d].ChosenCostNs)
+                : null).Where(s => s != null);
+            string target = options.Namespace.Length > 0 ? options.Namespace + "." + options.ClassName : options.ClassName;
+            return new PcgDiagnostic(DiagnosticIds.ModelSummary, PcgSeverity.Info, "Model compiled",
+                string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0} -> {1}: {2} ops; dense layers [{3}]",
+                    Text.Quote(options.ModelFileName), target, graph.Ops.Count, string.Join("; ", layers)));
+        }
+
+        private static string KernelName(LayerPlan plan) => plan.Kernel switch
+        {
+            KernelKind.SparseRows => "sparse rows",
+            KernelKind.BlockSparse => $"block {plan.BlockSize}x1",
+            _ => "dense SIMD",
+        };
 
         private static CompileResult Fail(string id, string title, string message) =>
             new CompileResult(null, new[] { new PcgDiagnostic(id, PcgSeverity.Error, title, message) });

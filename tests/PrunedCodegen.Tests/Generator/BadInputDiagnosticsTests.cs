@@ -185,7 +185,7 @@ namespace PrunedCodegen.Tests.Generator
             var a = GeneratorHarness.WriteTemp(Mlp(8, 4, 2, seed: 1).Build(), "a.onnx");
             var b = GeneratorHarness.WriteTemp(Mlp(8, 4, 2, seed: 2).Build(), "b.onnx");
             var result = GeneratorHarness.Run(new GeneratorHarness.ModelItem(a, "Same"), new GeneratorHarness.ModelItem(b, "Same"));
-            var error = Assert.Single(result.Diagnostics);
+            var error = Assert.Single(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
             Assert.Equal(DiagnosticIds.InvalidOptions, error.Id);
             Assert.Equal(2, result.Sources.Count);   // one model + kernels
             Assert.Empty(result.CompileErrors);
@@ -197,7 +197,7 @@ namespace PrunedCodegen.Tests.Generator
             var good = GeneratorHarness.WriteTemp(Mlp(8, 4, 2, seed: 1).Build(), "good.onnx");
             var bad = GeneratorHarness.WriteTemp(new byte[] { 1, 2, 3 }, "bad.onnx");
             var result = GeneratorHarness.Run(new GeneratorHarness.ModelItem(good), new GeneratorHarness.ModelItem(bad));
-            var error = Assert.Single(result.Diagnostics);
+            var error = Assert.Single(result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
             Assert.Contains("bad.onnx", error.GetMessage());
             Assert.Contains(result.Sources, s => s.HintName == "TestApp.Good.g.cs");
             Assert.Empty(result.CompileErrors);
@@ -217,7 +217,11 @@ namespace PrunedCodegen.Tests.Generator
         {
             var path = GeneratorHarness.WriteTemp(Mlp(8, 4, 2, seed: 1).Build(), "my-tiny_model.v2.onnx");
             var result = GeneratorHarness.Run(new[] { new GeneratorHarness.ModelItem(path) }, rootNamespace: "Edge.App");
-            Assert.Empty(result.Diagnostics);
+            // Only the planner's summary, as an info diagnostic on the model file.
+            var info = Assert.Single(result.Diagnostics);
+            Assert.Equal(DiagnosticSeverity.Info, info.Severity);
+            Assert.Equal("PCG1000", info.Id);
+            Assert.Contains("my-tiny_model.v2.onnx -> Edge.App.MyTinyModelV2: 2 ops; dense layers [0: 8->", info.GetMessage());
             Assert.Contains("namespace Edge.App", result.Source("Edge.App.MyTinyModelV2.g.cs"));
             Assert.Contains("public static partial class MyTinyModelV2", result.Source("Edge.App.MyTinyModelV2.g.cs"));
             Assert.Empty(result.CompileErrors);
