@@ -12,7 +12,7 @@ namespace PrunedCodegen.Emitting
     /// Writes the C# for one compiled model: a static partial class with metadata, Predict, PredictBatch, and
     /// one private method per layer, each with a comment saying what it computes and how.
     /// </summary>
-    internal sealed class ModelEmitter
+    internal sealed partial class ModelEmitter
     {
         public const string GeneratorVersion = "0.1.0";
 
@@ -31,6 +31,7 @@ namespace PrunedCodegen.Emitting
         private readonly string[] _outputParams;
         private readonly string[] _inputLengthNames;
         private readonly string[] _outputLengthNames;
+        private readonly BatchPlan? _batch;
 
         public ModelEmitter(IrGraph graph, CompileOptions options, BufferPlan buffers, Dictionary<DenseOp, LayerPlan> plans)
         {
@@ -49,6 +50,7 @@ namespace PrunedCodegen.Emitting
             _outputParams = graph.Outputs.Select(v => Identifiers.Unique(Identifiers.Camel(v.Name, "output"), parameters)).ToArray();
             _inputLengthNames = graph.Inputs.Select(v => Identifiers.Unique(Identifiers.Pascal(v.Name, "Input") + "Length", members)).ToArray();
             _outputLengthNames = graph.Outputs.Select(v => Identifiers.Unique(Identifiers.Pascal(v.Name, "Output") + "Length", members)).ToArray();
+            _batch = BatchPlan.TryCreate(graph, buffers);
         }
 
         public string Emit(CancellationToken cancellationToken)
@@ -70,10 +72,12 @@ namespace PrunedCodegen.Emitting
             EmitPredict();
             EmitPredictBatch();
             EmitRun();
+            if (_batch != null) EmitRunBatch();
             for (int i = 0; i < _graph.Ops.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 EmitOp(i, _graph.Ops[i]);
+                if (_batch != null && i < _batch.BatchedOps) EmitBatchOp(i, _graph.Ops[i]);
             }
             EmitConstants(cancellationToken);
             _w.Close();
@@ -252,6 +256,15 @@ namespace PrunedCodegen.Emitting
             {
                 string name = InterpolatedText(a.Name);
                 _w.Line($"if ({a.Param}.Length != batch * {a.Length}) throw new ArgumentException($\"{a.Kind} {name} needs a multiple of {{{a.Length}}} floats matching {{batch}} sample(s) but got {{{a.Param}.Length}}.\", nameof({a.Param}));");
+            }
+            if (_batch != null)
+            {
+                _w.Open("if (batch >= 2)");
+                _w.Line("// Groups of 16 samples through the batch kernels (feature-major activations, vectorised across samples).");
+                EmitBatchScratch();
+                _w.Line($"Run_Batch({_inputParams[0]}, {_outputParams[0]}, batch, scratchT);");
+                _w.Line("return;");
+                _w.Close();
             }
             EmitScratch();
             _w.Open("for (int sample = 0; sample < batch; sample++)");

@@ -58,9 +58,9 @@ namespace PrunedCodegen.Tests.Models
             float[] ort = OrtOracle.Run(onnx, OracleInput.Float(pixels, n, 64))[0].Data;
             Tolerance.AssertClose(ort, ours, Atol, Rtol, $"{file} ({kernel}) vs ONNX Runtime");
 
-            // Single-sample Predict gives what PredictBatch gives.
+            // Single-sample Predict (per-sample kernels) agrees with PredictBatch (batch kernels) up to summation order.
             for (int i = 0; i < n; i += 37)
-                Tolerance.AssertClose(ours.AsSpan(i * 10, 10).ToArray(), model.Predict(pixels.AsSpan(i * 64, 64).ToArray())[0], 0, 0, $"sample {i}");
+                Tolerance.AssertClose(ours.AsSpan(i * 10, 10).ToArray(), model.Predict(pixels.AsSpan(i * 64, 64).ToArray())[0], 1e-5f, 1e-5f, $"sample {i}");
         }
 
         [Fact]
@@ -140,7 +140,8 @@ namespace PrunedCodegen.Tests.Models
             var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", "digits_pruned.onnx")));
             var (pixels, labels) = TestSplit();
             int n = labels.Length;
-            float[] expected = model.PredictBatch(n, pixels)[0];
+            var expected = new float[n * 10];
+            for (int i = 0; i < n; i++) model.Predict(pixels.AsSpan(i * 64, 64).ToArray())[0].CopyTo(expected, i * 10);
             var results = new float[8][][];
             Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
             {

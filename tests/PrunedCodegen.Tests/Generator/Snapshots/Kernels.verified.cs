@@ -443,6 +443,131 @@ namespace PrunedCodegen.Generated
             }
         }
 
+        // ---- batch kernels: 16 samples at a time, activations stored feature-major as [features][16] ----
+
+        /// <summary>Samples per group in the batch kernels: one Vector512, two Vector256 or four Vector128.</summary>
+        public const int BatchGroup = 16;
+
+        /// <summary>x holds <paramref name="count"/> samples of <paramref name="features"/> floats; writes them as [features][16], zero-padded.</summary>
+        public static void ToBatch(ReadOnlySpan<float> x, int count, int features, Span<float> xT)
+        {
+            if (count > BatchGroup || x.Length < count * features || xT.Length < features * BatchGroup) throw new ArgumentException("batch group sizes disagree");
+            if (count < BatchGroup) xT.Slice(0, features * BatchGroup).Clear();
+            for (int s = 0; s < count; s++)
+                for (int f = 0; f < features; f++)
+                    xT[f * BatchGroup + s] = x[s * features + f];
+        }
+
+        /// <summary>The inverse of <see cref="ToBatch"/> for the first <paramref name="count"/> samples.</summary>
+        public static void FromBatch(ReadOnlySpan<float> yT, int count, int features, Span<float> y)
+        {
+            if (count > BatchGroup || y.Length < count * features || yT.Length < features * BatchGroup) throw new ArgumentException("batch group sizes disagree");
+            for (int s = 0; s < count; s++)
+                for (int f = 0; f < features; f++)
+                    y[s * features + f] = yT[f * BatchGroup + s];
+        }
+
+        /// <summary>
+        /// Batch of 16 samples, CSR weights: for each output row and each nonzero weight, one broadcast weight times
+        /// the 16 samples' input (a contiguous vector in the [features][16] layout). Unstructured sparsity runs
+        /// at full vector width because the vector runs across samples, not across weights.
+        /// </summary>
+        public static void SparseRowsBatch(ReadOnlySpan<float> values, ReadOnlySpan<int> columns, ReadOnlySpan<int> rowStarts,
+            ReadOnlySpan<float> bias, ReadOnlySpan<float> xT, Span<float> yT, int k, int n)
+        {
+            if (rowStarts.Length != n + 1 || rowStarts[n] > values.Length || values.Length != columns.Length || (!bias.IsEmpty && bias.Length < n) ||
+                xT.Length < k * BatchGroup || yT.Length < n * BatchGroup)
+                throw new ArgumentException("sparse layer data and span lengths disagree");
+            ref float v = ref MemoryMarshal.GetReference(values);
+            ref int c = ref MemoryMarshal.GetReference(columns);
+            ref float x = ref MemoryMarshal.GetReference(xT);
+            ref float y = ref MemoryMarshal.GetReference(yT);
+            for (int r = 0; r < n; r++)
+            {
+                float b = bias.IsEmpty ? 0f : bias[r];
+                ref float yr = ref Unsafe.Add(ref y, r * BatchGroup);
+                int start = rowStarts[r], end = rowStarts[r + 1];
+                if (Vector512.IsHardwareAccelerated) BatchRow512(ref v, ref c, start, end, ref x, b, ref yr);
+                else if (Vector256.IsHardwareAccelerated) BatchRow256(ref v, ref c, start, end, ref x, b, ref yr);
+                else if (Vector128.IsHardwareAccelerated) BatchRow128(ref v, ref c, start, end, ref x, b, ref yr);
+                else
+                {
+                    for (int s = 0; s < BatchGroup; s++)
+                    {
+                        float a = b;
+                        for (int j = start; j < end; j++) a += Unsafe.Add(ref v, j) * Unsafe.Add(ref x, Unsafe.Add(ref c, j) * BatchGroup + s);
+                        Unsafe.Add(ref yr, s) = a;
+                    }
+                }
+            }
+        }
+
+        private static void BatchRow512(ref float v, ref int c, int start, int end, ref float x, float bias, ref float y)
+        {
+            int V = Vector512<float>.Count;
+            for (int s = 0; s < BatchGroup; s += V)
+            {
+                // Four partial sums over consecutive nonzeros hide the FMA latency.
+                Vector512<float> a0 = Vector512.Create(bias), a1 = default, a2 = default, a3 = default;
+                ref float xs = ref Unsafe.Add(ref x, s);
+                int j = start;
+                for (; j + 4 <= end; j += 4)
+                {
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j)), a0);
+                    a1 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j + 1)), a1);
+                    a2 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j + 2)), a2);
+                    a3 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j + 3)), a3);
+                }
+                for (; j < end; j++)
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j)), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)s);
+            }
+        }
+
+        private static void BatchRow256(ref float v, ref int c, int start, int end, ref float x, float bias, ref float y)
+        {
+            int V = Vector256<float>.Count;
+            for (int s = 0; s < BatchGroup; s += V)
+            {
+                // Four partial sums over consecutive nonzeros hide the FMA latency.
+                Vector256<float> a0 = Vector256.Create(bias), a1 = default, a2 = default, a3 = default;
+                ref float xs = ref Unsafe.Add(ref x, s);
+                int j = start;
+                for (; j + 4 <= end; j += 4)
+                {
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j)), a0);
+                    a1 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j + 1)), a1);
+                    a2 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j + 2)), a2);
+                    a3 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j + 3)), a3);
+                }
+                for (; j < end; j++)
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j)), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)s);
+            }
+        }
+
+        private static void BatchRow128(ref float v, ref int c, int start, int end, ref float x, float bias, ref float y)
+        {
+            int V = Vector128<float>.Count;
+            for (int s = 0; s < BatchGroup; s += V)
+            {
+                // Four partial sums over consecutive nonzeros hide the FMA latency.
+                Vector128<float> a0 = Vector128.Create(bias), a1 = default, a2 = default, a3 = default;
+                ref float xs = ref Unsafe.Add(ref x, s);
+                int j = start;
+                for (; j + 4 <= end; j += 4)
+                {
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j)), a0);
+                    a1 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j + 1)), a1);
+                    a2 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j + 2)), a2);
+                    a3 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j + 3)), a3);
+                }
+                for (; j < end; j++)
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j)), a0);
+                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)s);
+            }
+        }
+
         // ---- activations, in place ----
 
         public static void Relu(Span<float> y)
@@ -482,7 +607,10 @@ namespace PrunedCodegen.Generated
             for (int i = 0; i < y.Length; i++) y[i] = MathF.Min(MathF.Max(y[i], min), max);
         }
 
-        /// <summary>(Log)softmax over the middle extent of x viewed as [outer, length, inner]; max-subtracted for stability.</summary>
+        /// <summary>
+        /// (Log)softmax over the middle extent of x viewed as [outer, length, inner]; max-subtracted for stability.
+        /// x and y may be the same span (the batch path normalises its output in place).
+        /// </summary>
         public static void Softmax(ReadOnlySpan<float> x, Span<float> y, int outer, int length, int inner, bool log)
         {
             for (int o = 0; o < outer; o++)
@@ -496,7 +624,7 @@ namespace PrunedCodegen.Generated
                     for (int j = 0; j < length; j++)
                     {
                         float e = MathF.Exp(x[start + j * inner] - max);
-                        y[start + j * inner] = e;
+                        if (!log) y[start + j * inner] = e;   // log keeps x intact: x and y may be the same span
                         sum += e;
                     }
                     if (log)

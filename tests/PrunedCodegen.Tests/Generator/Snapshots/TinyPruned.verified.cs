@@ -85,6 +85,13 @@ namespace Snapshots
             int batch = x.Length / XLength;
             if (x.Length != batch * XLength) throw new ArgumentException($"Input x needs a multiple of {XLength} floats matching {batch} sample(s) but got {x.Length}.", nameof(x));
             if (y.Length != batch * YLength) throw new ArgumentException($"Output y needs a multiple of {YLength} floats matching {batch} sample(s) but got {y.Length}.", nameof(y));
+            if (batch >= 2)
+            {
+                // Groups of 16 samples through the batch kernels (feature-major activations, vectorised across samples).
+                Span<float> scratchT = stackalloc float[368];
+                Run_Batch(x, y, batch, scratchT);
+                return;
+            }
             Span<float> scratch = stackalloc float[Scratch_Length];
             for (int sample = 0; sample < batch; sample++)
             {
@@ -97,6 +104,19 @@ namespace Snapshots
         {
             Layer0(x, scratch.Slice(0, 12));
             Layer1(scratch.Slice(0, 12), y);
+        }
+
+        /// <summary>Samples 16 at a time: transpose in, every layer's batch kernel, transpose out.</summary>
+        private static void Run_Batch(ReadOnlySpan<float> x, Span<float> y, int batch, Span<float> scratchT)
+        {
+            for (int group = 0; group < batch; group += 16)
+            {
+                int count = Math.Min(16, batch - group);
+                Kernels.ToBatch(x.Slice(group * 8, count * 8), count, 8, scratchT.Slice(192, 128));
+                Layer0_Batch(scratchT.Slice(192, 128), scratchT.Slice(0, 192));
+                Layer1_Batch(scratchT.Slice(0, 192), scratchT.Slice(320, 48));
+                Kernels.FromBatch(scratchT.Slice(320, 48), count, 3, y.Slice(group * 3, count * 3));
+            }
         }
 
         // Layer 0: Gemm 'fc1' + Relu 'relu1'
@@ -129,6 +149,30 @@ namespace Snapshots
             0.658797145f, -0.801967621f, -0.667895734f, 0.0139089478f,
         };
 
+        // Layer 0, batch of 16 (feature-major [features][16]).
+        private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT)
+        {
+            Kernels.SparseRowsBatch(Layer0_Batch_Values, Layer0_Batch_Columns, Layer0_Batch_RowStarts, Layer0_Bias, xT, yT, 8, 12);
+            Kernels.Relu(yT);
+        }
+
+        // 18 nonzero weights of 96, row by row; their input columns; where each row starts.
+        private static ReadOnlySpan<float> Layer0_Batch_Values => new float[]
+        {
+            -0.603020012f, -0.302600294f, -0.753105283f, 0.516784608f, -0.0883336514f, 0.0308844224f, 0.321728796f, -0.829400122f,
+            -0.804944158f, 0.183713913f, 0.388627261f, -0.791071892f, 0.967773378f, -0.374619424f, 0.630210876f, -0.27379325f,
+            0.0565923713f, -0.722747386f,
+        };
+        private static ReadOnlySpan<int> Layer0_Batch_Columns => new int[]
+        {
+            2, 6, 5, 6, 4, 6, 0, 0, 0, 4, 7, 3, 4, 1, 1, 2,
+            1, 5,
+        };
+        private static ReadOnlySpan<int> Layer0_Batch_RowStarts => new int[]
+        {
+            0, 2, 4, 5, 6, 7, 8, 10, 11, 13, 14, 16, 18,
+        };
+
         // Layer 1: Gemm 'fc2'
         //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: block-sparse SIMD: 4 nonzero 4x1 blocks (33.3% occupancy), one vector FMA each (cost model: dense 5.4 ns, sparse rows 3.3 ns, 4x1 blocks 2.5 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
@@ -153,6 +197,26 @@ namespace Snapshots
         private static ReadOnlySpan<float> Layer1_Bias => new float[]
         {
             0.0475334972f, 0.677637577f, 0.604543269f, 0f,
+        };
+
+        // Layer 1, batch of 16 (feature-major [features][16]).
+        private static void Layer1_Batch(ReadOnlySpan<float> xT, Span<float> yT)
+        {
+            Kernels.SparseRowsBatch(Layer1_Batch_Values, Layer1_Batch_Columns, Layer1_Batch_RowStarts, Layer1_Bias, xT, yT, 12, 3);
+        }
+
+        // 5 nonzero weights of 36, row by row; their input columns; where each row starts.
+        private static ReadOnlySpan<float> Layer1_Batch_Values => new float[]
+        {
+            -0.258226156f, -0.809312582f, -0.784184217f, 0.678542972f, 0.98194021f,
+        };
+        private static ReadOnlySpan<int> Layer1_Batch_Columns => new int[]
+        {
+            6, 10, 6, 4, 8,
+        };
+        private static ReadOnlySpan<int> Layer1_Batch_RowStarts => new int[]
+        {
+            0, 2, 3, 5,
         };
 
     }

@@ -1,0 +1,154 @@
+using System.Collections.Generic;
+using System.Linq;
+using PrunedCodegen.Graph;
+using PrunedCodegen.Planning;
+
+namespace PrunedCodegen.Emitting
+{
+    /// <summary>
+    /// When a model is a chain of dense layers and activations (optionally ending in a softmax over all its
+    /// outputs), PredictBatch runs groups of 16 samples through batch kernels: activations are stored
+    /// feature-major as [features][16], so every weight, zero or not, is one broadcast times a vector of
+    /// 16 samples. Unstructured sparsity then runs at full vector width.
+    /// </summary>
+    internal sealed class BatchPlan
+    {
+        private BatchPlan(int batchedOps, SoftmaxOp? epilogue, int scratchLength, int inputLength, int outputLength, IrValue batchedOutput)
+        {
+            BatchedOps = batchedOps;
+            Epilogue = epilogue;
+            ScratchLength = scratchLength;
+            InputLength = inputLength;
+            OutputLength = outputLength;
+            BatchedOutput = batchedOutput;
+        }
+
+        /// <summary>Ops 0..BatchedOps-1 run batched; an optional softmax epilogue runs per sample in the output.</summary>
+        public int BatchedOps { get; }
+        public SoftmaxOp? Epilogue { get; }
+        public int ScratchLength { get; }
+        public int InputLength { get; }
+        public int OutputLength { get; }
+        /// <summary>The value the batched ops end in, transposed back into the output span.</summary>
+        public IrValue BatchedOutput { get; }
+
+        /// <summary>Floats of the [features][16] scratch: intermediates, then the input group, then the output group.</summary>
+        public int GroupScratchLength => (ScratchLength + InputLength + OutputLength) * 16;
+
+        public static BatchPlan? TryCreate(IrGraph graph, BufferPlan buffers)
+        {
+            if (!graph.IsBatched || graph.Inputs.Count != 1 || graph.Outputs.Count != 1 || buffers.FinalCopies.Count > 0 || graph.Ops.Count == 0)
+                return null;
+            var ops = graph.Ops;
+            SoftmaxOp? epilogue = ops[ops.Count - 1] as SoftmaxOp;
+            if (epilogue != null && (epilogue.Outer != 1 || epilogue.Inner != 1)) return null;
+            int batched = epilogue == null ? ops.Count : ops.Count - 1;
+            if (batched == 0) return null;
+            var available = new HashSet<IrValue> { graph.Inputs[0].Root };
+            for (int i = 0; i < batched; i++)
+            {
+                var op = ops[i];
+                bool ok = op switch
+                {
+                    DenseOp d => d.Rows == 1 && available.Contains(d.Input.Root),
+                    UnaryOp u => available.Contains(u.Input.Root),
+                    _ => false,
+                };
+                if (!ok) return null;
+                available.Add(op.Output.Root);
+            }
+            var last = ops[batched - 1].Output.Root;
+            if (epilogue != null && epilogue.Input.Root != last) return null;
+            if (epilogue == null && graph.Outputs[0].Root != last) return null;
+            return new BatchPlan(batched, epilogue, buffers.ScratchLength, graph.Inputs[0].Count, last.Count, last);
+        }
+    }
+
+    internal sealed partial class ModelEmitter
+    {
+        private void EmitBatchScratch()
+        {
+            if (_batch!.GroupScratchLength <= MaxStackScratch)
+                _w.Line($"Span<float> scratchT = stackalloc float[{I(_batch.GroupScratchLength)}];");
+            else
+                _w.Line($"Span<float> scratchT = t_batchScratch ??= new float[{I(_batch.GroupScratchLength)}];");
+        }
+
+        private void EmitRunBatch()
+        {
+            var b = _batch!;
+            if (b.GroupScratchLength > MaxStackScratch)
+            {
+                _w.Line("[ThreadStatic] private static float[]? t_batchScratch;");
+                _w.Line();
+            }
+            string x = _inputParams[0], y = _outputParams[0];
+            _w.Line("/// <summary>Samples 16 at a time: transpose in, every layer's batch kernel, transpose out.</summary>");
+            _w.Open($"private static void Run_Batch(ReadOnlySpan<float> {x}, Span<float> {y}, int batch, Span<float> scratchT)");
+            _w.Open("for (int group = 0; group < batch; group += 16)");
+            _w.Line("int count = Math.Min(16, batch - group);");
+            _w.Line($"Kernels.ToBatch({x}.Slice(group * {I(b.InputLength)}, count * {I(b.InputLength)}), count, {I(b.InputLength)}, {BatchPlace(_graph.Inputs[0])});");
+            for (int i = 0; i < b.BatchedOps; i++)
+            {
+                var op = _graph.Ops[i];
+                var input = op is DenseOp d ? d.Input : ((UnaryOp)op).Input;
+                _w.Line($"Layer{I(i)}_Batch({BatchPlace(input)}, {BatchPlace(op.Output)});");
+            }
+            _w.Line($"Kernels.FromBatch({BatchPlace(b.BatchedOutput)}, count, {I(b.OutputLength)}, {y}.Slice(group * {I(b.OutputLength)}, count * {I(b.OutputLength)}));");
+            if (b.Epilogue != null)
+            {
+                _w.Line($"// {(b.Epilogue.Log ? "LogSoftmax" : "Softmax")} per sample, in place in the output.");
+                _w.Open("for (int s = 0; s < count; s++)");
+                _w.Line($"var o = {y}.Slice((group + s) * {I(b.OutputLength)}, {I(b.OutputLength)});");
+                _w.Line($"Kernels.Softmax(o, o, 1, {I(b.OutputLength)}, 1, log: {(b.Epilogue.Log ? "true" : "false")});");
+                _w.Close();
+            }
+            _w.Close();
+            _w.Close();
+            _w.Line();
+        }
+
+        /// <summary>Where a value lives in the [features][16] scratch of the batch path.</summary>
+        private string BatchPlace(IrValue value)
+        {
+            var b = _batch!;
+            var s = _buffers[value];
+            return s.Kind switch
+            {
+                StorageKind.InputParameter => $"scratchT.Slice({I(b.ScratchLength * 16)}, {I(b.InputLength * 16)})",
+                StorageKind.OutputParameter => $"scratchT.Slice({I((b.ScratchLength + b.InputLength) * 16)}, {I(b.OutputLength * 16)})",
+                _ => $"scratchT.Slice({I(s.Offset * 16)}, {I(s.Length * 16)})",
+            };
+        }
+
+        private void EmitBatchOp(int index, IrOp op)
+        {
+            string layer = $"Layer{I(index)}";
+            _w.Line($"// Layer {I(index)}, batch of 16 (feature-major [features][16]).");
+            _w.Open($"private static void {layer}_Batch(ReadOnlySpan<float> xT, Span<float> yT)");
+            if (op is DenseOp d)
+            {
+                var plan = _plans[d];
+                // The CSR arrays of a sparse-rows layer serve both paths; other layers get their own.
+                string prefix = plan.Kernel == KernelKind.SparseRows ? layer : layer + "_Batch";
+                string bias = d.Bias != null ? $"{layer}_Bias" : "ReadOnlySpan<float>.Empty";
+                _w.Line($"Kernels.SparseRowsBatch({prefix}_Values, {prefix}_Columns, {prefix}_RowStarts, {bias}, xT, yT, {I(d.K)}, {I(d.N)});");
+                EmitActivation(d.Activation, "yT");
+                _w.Close();
+                if (plan.Kernel != KernelKind.SparseRows)
+                {
+                    _w.Line();
+                    EmitSparseRows(prefix, d, plan);
+                }
+            }
+            else
+            {
+                var u = (UnaryOp)op;
+                _w.Line("xT.CopyTo(yT);");
+                EmitActivation(u.Activation, "yT");
+                _w.Close();
+            }
+            _w.Line();
+        }
+    }
+}
