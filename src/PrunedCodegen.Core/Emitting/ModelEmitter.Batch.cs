@@ -35,7 +35,14 @@ namespace PrunedCodegen.Emitting
         /// <summary>Floats of the [features][16] scratch: intermediates, then the input group, then the output group.</summary>
         public int GroupScratchLength => (ScratchLength + InputLength + OutputLength) * 16;
 
-        public static BatchPlan? TryCreate(IrGraph graph, BufferPlan buffers)
+        /// <summary>
+        /// The batch kernel touches every stored weight through an index; on mostly-dense models the per-sample
+        /// dense SIMD kernel is as fast or faster (first measurement on the digits MLP: 900 vs 790 ns per sample
+        /// dense, 190 vs 770 ns per sample at 90% sparsity), so only models at most this dense use the batch path.
+        /// </summary>
+        public const double MaxDensity = 0.5;
+
+        public static BatchPlan? TryCreate(IrGraph graph, BufferPlan buffers, IReadOnlyDictionary<DenseOp, LayerPlan> plans)
         {
             if (!graph.IsBatched || graph.Inputs.Count != 1 || graph.Outputs.Count != 1 || buffers.FinalCopies.Count > 0 || graph.Ops.Count == 0)
                 return null;
@@ -57,6 +64,8 @@ namespace PrunedCodegen.Emitting
                 if (!ok) return null;
                 available.Add(op.Output.Root);
             }
+            long weights = plans.Values.Sum(p => (long)p.Weights), nonzeros = plans.Values.Sum(p => (long)p.Nonzeros);
+            if (weights == 0 || nonzeros > MaxDensity * weights) return null;
             var last = ops[batched - 1].Output.Root;
             if (epilogue != null && epilogue.Input.Root != last) return null;
             if (epilogue == null && graph.Outputs[0].Root != last) return null;

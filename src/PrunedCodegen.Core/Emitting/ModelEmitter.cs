@@ -50,7 +50,7 @@ namespace PrunedCodegen.Emitting
             _outputParams = graph.Outputs.Select(v => Identifiers.Unique(Identifiers.Camel(v.Name, "output"), parameters)).ToArray();
             _inputLengthNames = graph.Inputs.Select(v => Identifiers.Unique(Identifiers.Pascal(v.Name, "Input") + "Length", members)).ToArray();
             _outputLengthNames = graph.Outputs.Select(v => Identifiers.Unique(Identifiers.Pascal(v.Name, "Output") + "Length", members)).ToArray();
-            _batch = BatchPlan.TryCreate(graph, buffers);
+            _batch = BatchPlan.TryCreate(graph, buffers, plans);
         }
 
         public string Emit(CancellationToken cancellationToken)

@@ -193,6 +193,20 @@ namespace PrunedCodegen.Tests.Models
         }
 
         [Theory]
+        [InlineData("Softmax", 9)]
+        [InlineData("LogSoftmax", 40)]
+        public void Sparse_mlp_batches_through_the_batch_kernels_with_a_softmax_epilogue(string softmax, int batch)
+        {
+            var builder = Mlp(20, 24, 6, seed: 51, zeroFraction: 0.85);
+            builder.Model.Graph!.Nodes[2].Outputs[0] = "logits";
+            builder.Node(softmax, new[] { "logits" }, new[] { "y" });
+            var source = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.Contains("Run_Batch(", source);
+            Assert.Contains($"log: {(softmax == "LogSoftmax" ? "true" : "false")}", source);
+            AssertMatchesOrt(builder, batch, atol: 1e-5f, KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.BlockSparse, KernelChoice.SparseRows);
+        }
+
+        [Theory]
         [InlineData(1)]
         [InlineData(3)]
         [InlineData(15)]
