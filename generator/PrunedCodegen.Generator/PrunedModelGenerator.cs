@@ -65,17 +65,16 @@ namespace PrunedCodegen.Generator
             if (string.IsNullOrWhiteSpace(ns) && !provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out ns))
                 ns = "";
             options.TryGetValue("build_metadata.AdditionalFiles.Kernel", out var kernelText);
-            var kernel = (kernelText ?? "").Trim().ToLowerInvariant() switch
+            options.TryGetValue("build_metadata.AdditionalFiles.LayerKernels", out var layerKernels);
+            var kernel = CompileOptions.ParseKernel(kernelText ?? "");
+            var compileOptions = new CompileOptions(className!.Trim(), (ns ?? "").Trim(), fileName)
             {
-                "dense" => KernelChoice.DenseSimd,
-                "sparse" => KernelChoice.SparseRows,
-                "block" => KernelChoice.BlockSparse,
-                _ => KernelChoice.Auto,   // "", "auto"; anything else is reported below
+                Kernel = kernel ?? KernelChoice.Auto,
+                LayerKernels = layerKernels ?? "",
             };
-            var compileOptions = new CompileOptions(className!.Trim(), (ns ?? "").Trim(), fileName) { Kernel = kernel };
-            if (!string.IsNullOrWhiteSpace(kernelText) && kernel == KernelChoice.Auto && !string.Equals(kernelText!.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+            if (kernel == null)
                 return new ModelInput(text.Path, compileOptions, null, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
-                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText)}' is not one of auto, dense, sparse, block"));
+                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText!)}' is not one of auto, dense, block, sparse"));
             return ModelFileReader.Read(text.Path, compileOptions);
         }
 

@@ -18,5 +18,21 @@ namespace PrunedCodegen
     {
         /// <summary>Forces one kernel for every dense layer (tests and benchmarks); <see cref="KernelChoice.Auto"/> by default.</summary>
         public KernelChoice Kernel { get; init; } = KernelChoice.Auto;
+
+        /// <summary>
+        /// Per-layer overrides, e.g. "0=dense;2=sparse": layer numbers as in the generated file's layer table,
+        /// kernels auto|dense|block|sparse. Empty for none. Wins over <see cref="Kernel"/>.
+        /// </summary>
+        public string LayerKernels { get; init; } = "";
+
+        /// <summary>Parses a kernel name as written in PrunedModel metadata; null when it is not one.</summary>
+        public static KernelChoice? ParseKernel(string text) => text.Trim().ToLowerInvariant() switch
+        {
+            "" or "auto" => KernelChoice.Auto,
+            "dense" => KernelChoice.DenseSimd,
+            "block" => KernelChoice.BlockSparse,
+            "sparse" => KernelChoice.SparseRows,
+            _ => null,
+        };
     }
 }

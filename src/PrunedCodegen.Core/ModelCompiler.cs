@@ -60,7 +60,14 @@ namespace PrunedCodegen
                 var graph = GraphBuilder.Build(model, cancellationToken);
                 FuseDenseEpilogue.Run(graph);
                 RemoveDeadNeurons.Run(graph);
-                var plans = graph.Ops.OfType<DenseOp>().ToDictionary(d => d, d => KernelPlanner.Plan(d, options.Kernel));
+                var overrides = ParseLayerKernels(options.LayerKernels);
+                var plans = new Dictionary<DenseOp, LayerPlan>();
+                for (int i = 0; i < graph.Ops.Count; i++)
+                    if (graph.Ops[i] is DenseOp dense)
+                        plans[dense] = KernelPlanner.Plan(dense, overrides.TryGetValue(i, out var forced) ? forced : options.Kernel);
+                foreach (int layer in overrides.Keys)
+                    if (layer >= graph.Ops.Count || graph.Ops[layer] is not DenseOp)
+                        throw new ModelCompileException(DiagnosticIds.InvalidOptions, $"LayerKernels names layer {layer}, which is not a layer with weights (see the generated file's layer table)");
                 var buffers = BufferPlan.Create(graph);
                 cancellationToken.ThrowIfCancellationRequested();
                 string source = new ModelEmitter(graph, options, buffers, plans).Emit(cancellationToken);
@@ -80,6 +87,22 @@ namespace PrunedCodegen
                 return Fail(DiagnosticIds.InternalError, "PrunedCodegen internal error",
                     $"{file}: internal error {e.GetType().Name}: {Text.Quote(e.Message)}; please report it with the model");
             }
+        }
+
+        /// <summary>"0=dense;2=sparse" → {0: DenseSimd, 2: SparseRows}.</summary>
+        private static Dictionary<int, KernelChoice> ParseLayerKernels(string text)
+        {
+            var result = new Dictionary<int, KernelChoice>();
+            foreach (var part in text.Split(new[] { ';', ',' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var pieces = part.Split('=');
+                if (pieces.Length != 2 || !int.TryParse(pieces[0].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer) ||
+                    CompileOptions.ParseKernel(pieces[1]) is not KernelChoice kernel || result.ContainsKey(layer))
+                    throw new ModelCompileException(DiagnosticIds.InvalidOptions,
+                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse");
+                result[layer] = kernel;
+            }
+            return result;
         }
 
         /// <summary>The planner's choices as an info diagnostic, visible in the IDE and with detailed build output.</summary>
@@ -114,6 +137,7 @@ namespace PrunedCodegen
             DiagnosticIds.ExternalData => "External tensor data not supported",
             DiagnosticIds.TensorTooLarge => "Tensor too large or invalid dims",
             DiagnosticIds.InvalidNode => "Invalid ONNX node",
+            DiagnosticIds.InvalidOptions => "Invalid PrunedModel options",
             _ => "PrunedCodegen error",
         };
     }

@@ -18,7 +18,7 @@ namespace PrunedCodegen.Tests.Infrastructure
     /// </summary>
     internal static class GeneratorHarness
     {
-        public sealed record ModelItem(string Path, string? ClassName = null, string? Namespace = null, bool IsModel = true);
+        public sealed record ModelItem(string Path, string? ClassName = null, string? Namespace = null, bool IsModel = true, string? Kernel = null, string? LayerKernels = null);
 
         public sealed record Result(GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> Diagnostics, GeneratorDriverRunResult RunResult)
         {
@@ -90,6 +90,8 @@ namespace PrunedCodegen.Tests.Infrastructure
                     if (i.IsModel) values["build_metadata.AdditionalFiles.PrunedCodegenModel"] = "true";
                     if (i.ClassName != null) values["build_metadata.AdditionalFiles.ClassName"] = i.ClassName;
                     if (i.Namespace != null) values["build_metadata.AdditionalFiles.Namespace"] = i.Namespace;
+                    if (i.Kernel != null) values["build_metadata.AdditionalFiles.Kernel"] = i.Kernel;
+                    if (i.LayerKernels != null) values["build_metadata.AdditionalFiles.LayerKernels"] = i.LayerKernels;
                     return new DictionaryOptions(values);
                 });
                 GlobalOptions = new DictionaryOptions(new Dictionary<string, string> { ["build_property.RootNamespace"] = rootNamespace });
