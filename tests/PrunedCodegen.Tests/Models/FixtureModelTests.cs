@@ -124,6 +124,37 @@ namespace PrunedCodegen.Tests.Models
         }
 
         [Fact]
+        public void Wrong_span_lengths_throw_ArgumentException_naming_the_parameter()
+        {
+            var source = ModelCompiler.Compile(File.ReadAllBytes(CompiledModel.Fixture("digits", "digits_pruned.onnx")), new CompileOptions("Digits", "LengthChecks", "digits_pruned.onnx")).Source!;
+            const string probe = @"
+namespace LengthChecks
+{
+    public static class Probe
+    {
+        static string Try(System.Action a) { try { a(); return ""ok""; } catch (System.ArgumentException e) { return e.ParamName + "": "" + e.Message; } }
+        public static string[] Run() => new[]
+        {
+            Try(() => Digits.Predict(new float[63], new float[10])),
+            Try(() => Digits.Predict(new float[64], new float[11])),
+            Try(() => Digits.PredictBatch(new float[64 * 3 + 1], new float[30])),
+            Try(() => Digits.PredictBatch(new float[64 * 3], new float[20])),
+            Try(() => Digits.PredictBatch(new float[64 * 3], new float[30])),
+            Try(() => Digits.PredictBatch(new float[0], new float[0])),
+        };
+    }
+}";
+            var compiled = InMemoryCompiler.Compile(source, ModelCompiler.KernelsSource, probe);
+            var results = (string[])compiled.GetRequiredType("LengthChecks.Probe").GetMethod("Run")!.Invoke(null, null)!;
+            Assert.StartsWith("pixels: Input pixels needs 64 floats but got 63.", results[0]);
+            Assert.StartsWith("logits: Output logits needs 10 floats but got 11.", results[1]);
+            Assert.StartsWith("pixels: Input pixels needs a multiple of 64 floats", results[2]);
+            Assert.StartsWith("logits: Output logits needs a multiple of 10 floats matching 3 sample(s) but got 20.", results[3]);
+            Assert.Equal("ok", results[4]);
+            Assert.Equal("ok", results[5]);   // zero samples: nothing to do
+        }
+
+        [Fact]
         public void Predict_allocates_nothing()
         {
             foreach (var file in new[] { "digits_dense.onnx", "digits_pruned.onnx" })
