@@ -95,7 +95,11 @@ namespace PrunedCodegen.Generator
             foreach (var result in results.OrderBy(r => r.HintName, StringComparer.Ordinal).ThenBy(r => r.Path, StringComparer.Ordinal))
             {
                 foreach (var d in result.Diagnostics)
-                    context.ReportDiagnostic(ToRoslyn(d, result.Path));
+                {
+                    // Without code, a summary of the code ("model -> class: ...") would only mislead.
+                    if (targetSupported || d.Severity != PcgSeverity.Info)
+                        context.ReportDiagnostic(ToRoslyn(d, result.Path));
+                }
                 if (!targetSupported)
                 {
                     // Adding the source would only bury this under hundreds of errors about Vector512 and friends.

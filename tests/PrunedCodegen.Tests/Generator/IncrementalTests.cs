@@ -63,6 +63,29 @@ namespace PrunedCodegen.Tests.Generator
         }
 
         [Fact]
+        public void The_target_framework_check_reads_the_compilation_without_invalidating_models()
+        {
+            var (first, _) = FirstRun();
+            Assert.Equal(true, first.RunResult.Results.Single().TrackedSteps[TrackingNames.TargetSupported].Single().Outputs.Single().Value);
+
+            // An edit: a new Compilation, the same answer, so the step is Unchanged and nothing downstream reruns.
+            var edited = first.Output.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace TestApp { class Edit { } }", GeneratorHarness.ParseOptions));
+            var run = first.Driver.RunGenerators(edited, CancellationToken.None).GetRunResult();
+            Assert.All(Reasons(run, TrackingNames.TargetSupported), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
+            Assert.All(Reasons(run, TrackingNames.Generated), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+
+            // A framework without Vector512 (here: no references at all): the answer changes, the model is not compiled
+            // again, and the output becomes PCG0011 instead of source.
+            var bare = CSharpCompilation.Create("TestApp", first.Output.SyntaxTrees.Take(1), Array.Empty<MetadataReference>(), (CSharpCompilationOptions)first.Output.Options);
+            var driver = first.Driver.RunGeneratorsAndUpdateCompilation(bare, out _, out var diagnostics, CancellationToken.None);
+            run = driver.GetRunResult();
+            Assert.All(Reasons(run, TrackingNames.TargetSupported), r => Assert.Equal(IncrementalStepRunReason.Modified, r));
+            Assert.All(Reasons(run, TrackingNames.Generated), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+            Assert.Equal(PrunedCodegen.Diagnostics.DiagnosticIds.UnsupportedTargetFramework, Assert.Single(diagnostics, d => d.Severity == DiagnosticSeverity.Error).Id);
+            Assert.Empty(run.Results.Single().GeneratedSources);
+        }
+
+        [Fact]
         public void Pipeline_models_hold_no_compilation_symbols_or_syntax()
         {
             var (first, _) = FirstRun();
