@@ -3,6 +3,7 @@
 // one per line from a CSV file or stdin, and prints the predicted class and the latency of each prediction.
 //
 //   EdgeDigits [FILE.csv | -] [--logits]
+//   EdgeDigits FILE.csv --kernels     (self-check: every kernel's logits for every row, for cross-ISA comparison)
 //
 // Lines that do not parse as 64 or 65 numbers (a CSV header, blank lines) are skipped. With --logits each row also
 // carries the model's 10 logits, printed so that they round-trip exactly (publish-and-check.sh compares them).
@@ -25,9 +26,11 @@ namespace EdgeDigits
             long started = Stopwatch.GetTimestamp();
             string path = "-";
             bool printLogits = false;
+            bool kernels = false;
             foreach (string arg in args)
             {
                 if (arg == "--logits") printLogits = true;
+                else if (arg == "--kernels") kernels = true;
                 else if (arg == "-h" || arg == "--help")
                 {
                     Console.WriteLine("usage: EdgeDigits [FILE.csv | -] [--logits]   (rows of 64 pixels in [0,1], optionally preceded by the label)");
@@ -41,6 +44,7 @@ namespace EdgeDigits
             stdout.WriteLine($"# EdgeDigits: {nameof(DigitsModel)} {DigitsModel.InputLength} -> {DigitsModel.OutputLength} on {RuntimeInformation.OSArchitecture}, " +
                              $"{RuntimeInformation.FrameworkDescription}");
             stdout.WriteLine("# simd: " + SimdFlags());
+            if (kernels) return KernelSelfCheck.Run(path == "-" ? Console.In : File.OpenText(path), stdout);
             stdout.WriteLine(printLogits ? "row\tclass\tlabel\tlatency_ns\tlogits" : "row\tclass\tlabel\tlatency_ns");
 
             using TextReader input = path == "-" ? Console.In : File.OpenText(path);
@@ -92,7 +96,7 @@ namespace EdgeDigits
         }
 
         /// <summary>64 pixels, or a label and 64 pixels, comma- or whitespace-separated; label is -1 when absent.</summary>
-        private static bool TryParse(string line, float[] pixels, out int label)
+        internal static bool TryParse(string line, float[] pixels, out int label)
         {
             label = -1;
             string[] fields = line.Split(new[] { ',', ' ', '\t', ';' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -112,7 +116,7 @@ namespace EdgeDigits
         }
 
         /// <summary>What the generated kernels can use on this machine, as the JIT/AOT compiler decided it.</summary>
-        private static string SimdFlags() =>
+        internal static string SimdFlags() =>
             $"Vector512={Vector512.IsHardwareAccelerated} Vector256={Vector256.IsHardwareAccelerated} Vector128={Vector128.IsHardwareAccelerated} " +
             $"Avx512F={X86.Avx512F.IsSupported} Avx2={X86.Avx2.IsSupported} Fma={X86.Fma.IsSupported} " +
             $"AdvSimd={Arm.AdvSimd.IsSupported} AdvSimd.Arm64={Arm.AdvSimd.Arm64.IsSupported}";

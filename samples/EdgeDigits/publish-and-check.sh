@@ -118,6 +118,31 @@ diff <(awk -F'\t' '$1 ~ /^[0-9]+$/ { print $1, $2 }' "$out/linux-arm64-stdin.tsv
   || fail "rows read from stdin were classified differently"
 echo "stdin: 20 rows piped into the arm64 binary, same classes as x64"
 
+# --- 4b. Every kernel on NEON: the same rows through each forced kernel (dense, block, sparse) and the batch path,
+# arm64 under qemu against x64. Different vector widths sum in different orders, hence a tolerance.
+step "Compare every kernel, arm64 (NEON) vs x64"
+"$out/linux-x64/EdgeDigits" "$data/digits_test.csv" --kernels > "$out/kernels-x64.tsv"
+qemu-aarch64 -L "$sysroot" "$out/linux-arm64/EdgeDigits" "$data/digits_test.csv" --kernels > "$out/kernels-arm64.tsv"
+awk -F'\t' -v tol=1e-5 '
+  function abs(v) { return v < 0 ? -v : v }
+  FNR == NR { if ($1 !~ /^#/) x64[$1 "\t" $2] = $3; next }
+  $1 !~ /^#/ {
+    n[$1]++
+    key = $1 "\t" $2
+    if (!(key in x64)) { missing++; next }
+    na = split(x64[key], a, ","); nb = split($3, b, ",")
+    if (na != 10 || nb != 10) bad[$1]++
+    for (i = 1; i <= na; i++) { d = abs(a[i] - b[i]); if (d > max[$1]) max[$1] = d; if (d > tol + tol * abs(a[i])) bad[$1]++ }
+  }
+  END {
+    for (v in n) {
+      printf "kernel %-6s arm64 vs x64: %d rows, max |logit difference| %.2g (tolerance %g)%s\n", v, n[v], max[v], tol, bad[v] ? ", MISMATCH" : ""
+      if (bad[v] || n[v] != 450) failed = 1
+    }
+    exit (failed || missing > 0 || length(n) != 5)
+  }' "$out/kernels-x64.tsv" "$out/kernels-arm64.tsv" || fail "a kernel gives different results on arm64 (NEON) and x64"
+grep '^# kernels' "$out/kernels-arm64.tsv" | sed 's/^# /linux-arm64 /'
+
 # --- 5. Sizes, and start-up to first prediction (x64 only: emulated timings mean nothing).
 step "Sizes and start-up"
 for rid in linux-x64 linux-arm64; do

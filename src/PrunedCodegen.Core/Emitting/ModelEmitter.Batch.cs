@@ -95,21 +95,21 @@ namespace PrunedCodegen.Emitting
             _w.Line("/// <summary>Samples 16 at a time: transpose in, every layer's batch kernel, transpose out.</summary>");
             _w.Open($"private static void Run_Batch(ReadOnlySpan<float> {x}, Span<float> {y}, int batch, Span<float> scratchT)");
             _w.Open("for (int group = 0; group < batch; group += 16)");
-            _w.Line("int count = Math.Min(16, batch - group);");
-            _w.Line($"Kernels.ToBatch({x}.Slice(group * {I(b.InputLength)}, count * {I(b.InputLength)}), count, {I(b.InputLength)}, {BatchPlace(_graph.Inputs[0])});");
+            _w.Line("int count = global::System.Math.Min(16, batch - group);");
+            _w.Line($"{K}.ToBatch({x}.Slice(group * {I(b.InputLength)}, count * {I(b.InputLength)}), count, {I(b.InputLength)}, {BatchPlace(_graph.Inputs[0])});");
             for (int i = 0; i < b.BatchedOps; i++)
             {
                 var op = _graph.Ops[i];
                 var input = op is DenseOp d ? d.Input : ((UnaryOp)op).Input;
                 _w.Line($"Layer{I(i)}_Batch({BatchPlace(input)}, {BatchPlace(op.Output)});");
             }
-            _w.Line($"Kernels.FromBatch({BatchPlace(b.BatchedOutput)}, count, {I(b.OutputLength)}, {y}.Slice(group * {I(b.OutputLength)}, count * {I(b.OutputLength)}));");
+            _w.Line($"{K}.FromBatch({BatchPlace(b.BatchedOutput)}, count, {I(b.OutputLength)}, {y}.Slice(group * {I(b.OutputLength)}, count * {I(b.OutputLength)}));");
             if (b.Epilogue != null)
             {
                 _w.Line($"// {(b.Epilogue.Log ? "LogSoftmax" : "Softmax")} per sample, in place in the output.");
                 _w.Open("for (int s = 0; s < count; s++)");
                 _w.Line($"var o = {y}.Slice((group + s) * {I(b.OutputLength)}, {I(b.OutputLength)});");
-                _w.Line($"Kernels.Softmax(o, o, 1, {I(b.OutputLength)}, 1, log: {(b.Epilogue.Log ? "true" : "false")});");
+                _w.Line($"{K}.Softmax(o, o, 1, {I(b.OutputLength)}, 1, log: {(b.Epilogue.Log ? "true" : "false")});");
                 _w.Close();
             }
             _w.Close();
@@ -141,7 +141,7 @@ namespace PrunedCodegen.Emitting
                 // The CSR arrays of a sparse-rows layer serve both paths; other layers get their own.
                 string prefix = plan.Kernel == KernelKind.SparseRows ? layer : layer + "_Batch";
                 string bias = d.Bias != null ? $"{layer}_Bias" : "ReadOnlySpan<float>.Empty";
-                _w.Line($"Kernels.SparseRowsBatch({prefix}_Values, {prefix}_Columns, {prefix}_RowStarts, {bias}, xT, yT, {I(d.K)}, {I(d.N)});");
+                _w.Line($"{K}.SparseRowsBatch({prefix}_Values, {prefix}_Columns, {prefix}_RowStarts, {bias}, xT, yT, {I(d.K)}, {I(d.N)});");
                 EmitActivation(d.Activation, "yT");
                 _w.Close();
                 if (plan.Kernel != KernelKind.SparseRows)

@@ -19,6 +19,12 @@ namespace PrunedCodegen.Emitting
         /// <summary>Scratch buffers up to this many floats (64 KB) live on the stack; larger ones per thread.</summary>
         public const int MaxStackScratch = 16 * 1024;
 
+        /// <summary>
+        /// The runtime kernels, always fully qualified: a using alias would lose to a user namespace or type of the
+        /// same name (e.g. a model placed in namespace App.Kernels).
+        /// </summary>
+        private const string K = "global::PrunedCodegen.Generated.Kernels";
+
         /// <summary>Numbers per line in emitted data, so that lines stay readable.</summary>
         private const int ValuesPerLine = 8;
 
@@ -61,7 +67,6 @@ namespace PrunedCodegen.Emitting
             _w.Line();
             _w.Line("using System;");
             _w.Line("using System.Collections.Generic;");
-            _w.Line("using Kernels = global::PrunedCodegen.Generated.Kernels;");
             _w.Line();
             bool hasNamespace = _options.Namespace.Length > 0;
             if (hasNamespace) _w.Open($"namespace {_options.Namespace}");
@@ -319,7 +324,7 @@ namespace PrunedCodegen.Emitting
                 case MatMulOp m: EmitMatMul(index, m); break;
                 case TransposeOp t:
                     _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
-                    _w.Line($"Kernels.Transpose(x, y, {I(t.Rows)}, {I(t.Cols)});");
+                    _w.Line($"{K}.Transpose(x, y, {I(t.Rows)}, {I(t.Cols)});");
                     _w.Close();
                     break;
                 case BinaryOp b: EmitBinary(index, b); break;
@@ -331,7 +336,7 @@ namespace PrunedCodegen.Emitting
                     break;
                 case SoftmaxOp s:
                     _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
-                    _w.Line($"Kernels.Softmax(x, y, {I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}, log: {(s.Log ? "true" : "false")});");
+                    _w.Line($"{K}.Softmax(x, y, {I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}, log: {(s.Log ? "true" : "false")});");
                     _w.Close();
                     break;
                 default:
@@ -347,9 +352,9 @@ namespace PrunedCodegen.Emitting
             string bias = d.Bias != null ? $"{layer}_Bias" : "ReadOnlySpan<float>.Empty";
             string call = plan.Kernel switch
             {
-                KernelKind.SparseRows => $"Kernels.SparseRows({layer}_Values, {layer}_Columns, {layer}_RowStarts, {bias}, {{0}}, {{1}});",
-                KernelKind.BlockSparse => $"Kernels.BlockColumns({I(plan.BlockSize)}, {layer}_Blocks, {layer}_BlockInputs, {layer}_TileStarts, {bias}, {{0}}, {{1}});",
-                _ => $"Kernels.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
+                KernelKind.SparseRows => $"{K}.SparseRows({layer}_Values, {layer}_Columns, {layer}_RowStarts, {bias}, {{0}}, {{1}});",
+                KernelKind.BlockSparse => $"{K}.BlockColumns({I(plan.BlockSize)}, {layer}_Blocks, {layer}_BlockInputs, {layer}_TileStarts, {bias}, {{0}}, {{1}});",
+                _ => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
             };
             _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
             if (d.Rows == 1)
@@ -436,12 +441,12 @@ namespace PrunedCodegen.Emitting
             int count = m.BatchOffsets.Length / 2;
             _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)");
             if (count == 1)
-                _w.Line($"Kernels.MatMul(a.Slice({I(m.BatchOffsets[0])}), b.Slice({I(m.BatchOffsets[1])}), y, {I(m.M)}, {I(m.K)}, {I(m.N)});");
+                _w.Line($"{K}.MatMul(a.Slice({I(m.BatchOffsets[0])}), b.Slice({I(m.BatchOffsets[1])}), y, {I(m.M)}, {I(m.K)}, {I(m.N)});");
             else
             {
                 _w.Line($"ReadOnlySpan<int> offsets = Layer{I(index)}_Offsets;");
                 _w.Open($"for (int e = 0; e < {I(count)}; e++)");
-                _w.Line($"Kernels.MatMul(a.Slice(offsets[2 * e]), b.Slice(offsets[2 * e + 1]), y.Slice(e * {I(m.M * m.N)}, {I(m.M * m.N)}), {I(m.M)}, {I(m.K)}, {I(m.N)});");
+                _w.Line($"{K}.MatMul(a.Slice(offsets[2 * e]), b.Slice(offsets[2 * e + 1]), y.Slice(e * {I(m.M * m.N)}, {I(m.M * m.N)}), {I(m.M)}, {I(m.K)}, {I(m.N)});");
                 _w.Close();
             }
             _w.Close();
@@ -455,16 +460,16 @@ namespace PrunedCodegen.Emitting
 
         private void EmitBinary(int index, BinaryOp b)
         {
-            string op = $"Kernels.{b.Kind}Op";
+            string op = $"{K}.{b.Kind}Op";
             var shape = b.Output.Shape.Length == 0 ? new[] { 1 } : b.Output.Shape;
             _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)");
             if (b.A.Shape.SequenceEqual(b.Output.Shape) && b.B.Shape.SequenceEqual(b.Output.Shape))
-                _w.Line($"Kernels.Binary<{op}>(a, b, y);");
+                _w.Line($"{K}.Binary<{op}>(a, b, y);");
             else
             {
                 var aShape = b.A.Shape.Length == 0 ? new[] { 1 } : b.A.Shape;
                 var bShape = b.B.Shape.Length == 0 ? new[] { 1 } : b.B.Shape;
-                _w.Line($"Kernels.Broadcast<{op}>(a, b, y, {IntArray(shape)}, {IntArray(Shapes.BroadcastStrides(aShape, shape))}, {IntArray(Shapes.BroadcastStrides(bShape, shape))});");
+                _w.Line($"{K}.Broadcast<{op}>(a, b, y, {IntArray(shape)}, {IntArray(Shapes.BroadcastStrides(aShape, shape))}, {IntArray(Shapes.BroadcastStrides(bShape, shape))});");
             }
             _w.Close();
         }
@@ -474,9 +479,9 @@ namespace PrunedCodegen.Emitting
             switch (activation.Kind)
             {
                 case ActivationKind.None: break;
-                case ActivationKind.LeakyRelu: _w.Line($"Kernels.LeakyRelu({target}, {CSharpLiterals.Float(activation.Alpha)});"); break;
-                case ActivationKind.Clip: _w.Line($"Kernels.Clip({target}, {CSharpLiterals.Float(activation.Min)}, {CSharpLiterals.Float(activation.Max)});"); break;
-                default: _w.Line($"Kernels.{activation.Kind}({target});"); break;
+                case ActivationKind.LeakyRelu: _w.Line($"{K}.LeakyRelu({target}, {CSharpLiterals.Float(activation.Alpha)});"); break;
+                case ActivationKind.Clip: _w.Line($"{K}.Clip({target}, {CSharpLiterals.Float(activation.Min)}, {CSharpLiterals.Float(activation.Max)});"); break;
+                default: _w.Line($"{K}.{activation.Kind}({target});"); break;
             }
         }
 

@@ -141,6 +141,21 @@ namespace PrunedCodegen.Tests.Generator
             Assert.Equal(new float[] { 0, 3, 4, 5, 6, 7 }, y[1]);
         }
 
+        [Theory]
+        [InlineData("App.Kernels", "Model")]
+        [InlineData("PrunedCodegen", "Kernels")]
+        [InlineData("App.System", "Model")]
+        public void Generated_code_is_not_captured_by_user_names(string ns, string className)
+        {
+            // The emitted code names the runtime kernels with global::, so a user namespace or class called
+            // Kernels (or a model in namespace System) cannot change what it binds to.
+            var onnx = Mlp(6, 5, 3, seed: 71, zeroFraction: 0.8).Build();
+            var model = CompiledModel.Load(onnx, KernelChoice.Auto, className, ns);
+            var reference = CompiledModel.Load(onnx);
+            var x = CompiledModel.RandomInput(6 * 20, 72);
+            Assert.Equal(reference.PredictBatch(20, x)[0], model.PredictBatch(20, x)[0]);
+        }
+
         private static void Rename(OnnxGraph g, string from, string to)
         {
             foreach (var v in g.Inputs.Concat(g.Outputs).Concat(g.ValueInfos)) if (v.Name == from) v.Name = to;

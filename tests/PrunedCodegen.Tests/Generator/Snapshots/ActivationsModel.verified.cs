@@ -13,7 +13,6 @@
 
 using System;
 using System.Collections.Generic;
-using Kernels = global::PrunedCodegen.Generated.Kernels;
 
 namespace Snapshots
 {
@@ -107,8 +106,8 @@ namespace Snapshots
         //   y = Tanh of W x + b: [1,16] -> [1,12]; W [12,16] has 192 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 6.9 ns, sparse rows 73.2 ns, 16x1 blocks 8.2 ns).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
-            Kernels.Tanh(y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.Tanh(y);
         }
 
         // All 192 weights, input-major [16][12].
@@ -149,8 +148,8 @@ namespace Snapshots
         //   y = LeakyRelu(alpha=0.100000001f) of W x + b: [1,12] -> [1,12]; W [12,12] has 144 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 5.4 ns, sparse rows 56.4 ns, 16x1 blocks 6.4 ns).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
-            Kernels.LeakyRelu(y, 0.100000001f);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.LeakyRelu(y, 0.100000001f);
         }
 
         // All 144 weights, input-major [12][12].
@@ -185,7 +184,7 @@ namespace Snapshots
         //   y = W x + b: [1,12] -> [1,5]; W [5,12] has 60 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 5.4 ns, sparse rows 23.5 ns, 8x1 blocks 5.8 ns).
         private static void Layer2(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.DenseColumns(Layer2_Weights, Layer2_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer2_Weights, Layer2_Bias, x, y);
         }
 
         // All 60 weights, input-major [12][5].
@@ -209,7 +208,7 @@ namespace Snapshots
         //   Y = Softmax(X) over 5 elements ([1, 5, 1] view), shape [1,5].
         private static void Layer3(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.Softmax(x, y, 1, 5, 1, log: false);
+            global::PrunedCodegen.Generated.Kernels.Softmax(x, y, 1, 5, 1, log: false);
         }
 
     }

@@ -11,7 +11,6 @@
 
 using System;
 using System.Collections.Generic;
-using Kernels = global::PrunedCodegen.Generated.Kernels;
 
 namespace Snapshots
 {
@@ -103,8 +102,8 @@ namespace Snapshots
         //   y = Relu of W x + b: [1,16] -> [1,8]; W [8,16] has 51 nonzeros (60.2% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 6.9 ns, sparse rows 21.9 ns, 8x1 blocks 7.4 ns).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
-            Kernels.Relu(y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.Relu(y);
         }
 
         // All 128 weights, input-major [16][8].
@@ -136,8 +135,8 @@ namespace Snapshots
         //   y = Sigmoid of W x + b: [1,8] -> [1,4]; W [4,8] has 32 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 4 ns, sparse rows 13.2 ns, 4x1 blocks 4 ns).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
-            Kernels.Sigmoid(y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.Sigmoid(y);
         }
 
         // All 32 weights, input-major [8][4].

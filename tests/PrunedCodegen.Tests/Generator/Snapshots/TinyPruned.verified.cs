@@ -11,7 +11,6 @@
 
 using System;
 using System.Collections.Generic;
-using Kernels = global::PrunedCodegen.Generated.Kernels;
 
 namespace Snapshots
 {
@@ -111,11 +110,11 @@ namespace Snapshots
         {
             for (int group = 0; group < batch; group += 16)
             {
-                int count = Math.Min(16, batch - group);
-                Kernels.ToBatch(x.Slice(group * 8, count * 8), count, 8, scratchT.Slice(192, 128));
+                int count = global::System.Math.Min(16, batch - group);
+                global::PrunedCodegen.Generated.Kernels.ToBatch(x.Slice(group * 8, count * 8), count, 8, scratchT.Slice(192, 128));
                 Layer0_Batch(scratchT.Slice(192, 128), scratchT.Slice(0, 192));
                 Layer1_Batch(scratchT.Slice(0, 192), scratchT.Slice(320, 48));
-                Kernels.FromBatch(scratchT.Slice(320, 48), count, 3, y.Slice(group * 3, count * 3));
+                global::PrunedCodegen.Generated.Kernels.FromBatch(scratchT.Slice(320, 48), count, 3, y.Slice(group * 3, count * 3));
             }
         }
 
@@ -123,8 +122,8 @@ namespace Snapshots
         //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 4 ns, sparse rows 12.3 ns, 16x1 blocks 4.6 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
-            Kernels.Relu(y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.Relu(y);
         }
 
         // All 96 weights, input-major [8][12].
@@ -152,8 +151,8 @@ namespace Snapshots
         // Layer 0, batch of 16 (feature-major [features][16]).
         private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT)
         {
-            Kernels.SparseRowsBatch(Layer0_Batch_Values, Layer0_Batch_Columns, Layer0_Batch_RowStarts, Layer0_Bias, xT, yT, 8, 12);
-            Kernels.Relu(yT);
+            global::PrunedCodegen.Generated.Kernels.SparseRowsBatch(Layer0_Batch_Values, Layer0_Batch_Columns, Layer0_Batch_RowStarts, Layer0_Bias, xT, yT, 8, 12);
+            global::PrunedCodegen.Generated.Kernels.Relu(yT);
         }
 
         // 18 nonzero weights of 96, row by row; their input columns; where each row starts.
@@ -177,7 +176,7 @@ namespace Snapshots
         //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: block-sparse SIMD: 4 nonzero 4x1 blocks (33.3% occupancy), one vector FMA each (cost model: dense 5.4 ns, sparse rows 3.3 ns, 4x1 blocks 2.5 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.BlockColumns(4, Layer1_Blocks, Layer1_BlockInputs, Layer1_TileStarts, Layer1_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.BlockColumns(4, Layer1_Blocks, Layer1_BlockInputs, Layer1_TileStarts, Layer1_Bias, x, y);
         }
 
         // 4 nonzero blocks of 4 outputs x 1 input (33.3% of all blocks), tile by tile; each block's input; where each tile starts.
@@ -202,7 +201,7 @@ namespace Snapshots
         // Layer 1, batch of 16 (feature-major [features][16]).
         private static void Layer1_Batch(ReadOnlySpan<float> xT, Span<float> yT)
         {
-            Kernels.SparseRowsBatch(Layer1_Batch_Values, Layer1_Batch_Columns, Layer1_Batch_RowStarts, Layer1_Bias, xT, yT, 12, 3);
+            global::PrunedCodegen.Generated.Kernels.SparseRowsBatch(Layer1_Batch_Values, Layer1_Batch_Columns, Layer1_Batch_RowStarts, Layer1_Bias, xT, yT, 12, 3);
         }
 
         // 5 nonzero weights of 36, row by row; their input columns; where each row starts.
