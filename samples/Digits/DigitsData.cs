@@ -78,6 +78,32 @@ internal static class DigitsData
         }
     }
 
+    public delegate void PredictBatchFn(ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>Median ns per sample of one PredictBatch call over all samples, two models interleaved.</summary>
+    public static (double A, double B) MedianNsPerSampleBatch(float[] pixels, int outputLength, PredictBatchFn a, PredictBatchFn b)
+    {
+        int n = pixels.Length / 64;
+        var output = new float[n * outputLength];
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < 300) { a(pixels, output); b(pixels, output); }
+        var roundsA = new List<double>();
+        var roundsB = new List<double>();
+        for (int round = 0; round < 21; round++)
+        {
+            roundsA.Add(Round(a));
+            roundsB.Add(Round(b));
+        }
+        return (Median(roundsA), Median(roundsB));
+
+        double Round(PredictBatchFn predict)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int rep = 0; rep < 10; rep++) predict(pixels, output);
+            return (Stopwatch.GetTimestamp() - start) * 1e9 / Stopwatch.Frequency / (10.0 * n);
+        }
+    }
+
     private static double Median(List<double> values)
     {
         values.Sort();
