@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+
+namespace PrunedCodegen.Benchmarks
+{
+    /// <summary>A generated model's entry point, as the public API spells it: inputs in, outputs out.</summary>
+    public delegate void PredictFn(ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>One dense layer in PyTorch layout: W [N, K] row-major, y = W x + b, then ReLU if set.</summary>
+    public sealed record DenseLayer(int N, int K, bool Relu, float[] W, float[] B);
+
+    /// <summary>A generated class for one model and one Kernel setting.</summary>
+    public sealed record GeneratedVariant(string Kernel, string ClassName, PredictFn Predict, PredictFn PredictBatch);
+
+    /// <summary>One benchmark model: its ONNX file, its layers (for the C# baselines), inputs and generated classes.</summary>
+    public sealed class BenchModel
+    {
+        public required string Name { get; init; }
+        public required string Family { get; init; }
+        public required string Arch { get; init; }
+        public required string Pattern { get; init; }
+        public required double Sparsity { get; init; }
+        public required double[] LayerSparsity { get; init; }
+        public required long Weights { get; init; }
+        public required long Params { get; init; }
+        public required long NonzeroWeights { get; init; }
+        public required string DenseRef { get; init; }
+        public required string OnnxPath { get; init; }
+        public required IReadOnlyList<DenseLayer> Layers { get; init; }
+        public required int InputLength { get; init; }
+        public required int OutputLength { get; init; }
+        /// <summary>Samples back to back: the batch-64 input; sample 0 is the batch-1 input.</summary>
+        public required float[] Inputs { get; init; }
+        public required IReadOnlyList<GeneratedVariant> Variants { get; init; }
+        public required IReadOnlyList<string> MissingVariants { get; init; }
+
+        public int MaxLayerWidth => Layers.Max(l => Math.Max(l.N, l.K));
+    }
+
+    /// <summary>Reads the manifest that tools/BenchModels wrote at build time and binds the generated classes.</summary>
+    public static class Catalog
+    {
+        private static IReadOnlyList<BenchModel>? s_models;
+        private static string? s_manifestPath;
+
+        public static string ManifestPath
+        {
+            get => s_manifestPath ??= typeof(Catalog).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .First(a => a.Key == "PcgBenchManifest").Value!;
+            set { s_manifestPath = value; s_models = null; }
+        }
+
+        public static string ModelSet => typeof(Catalog).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "PcgBenchModelSet")?.Value ?? "?";
+
+        public static IReadOnlyList<BenchModel> Models => s_models ??= Load(ManifestPath);
+
+        public static BenchModel Get(string name) => Models.First(m => m.Name == name);
+
+        private static IReadOnlyList<BenchModel> Load(string manifestPath)
+        {
+            if (!File.Exists(manifestPath))
+                throw new FileNotFoundException($"benchmark manifest not found: {manifestPath} (build the project: it writes the models into obj/models/)");
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+            var models = new List<BenchModel>();
+            var asm = typeof(Catalog).Assembly;
+            foreach (var m in doc.RootElement.GetProperty("models").EnumerateArray())
+            {
+                var (layers, inputs) = ReadLayers(m.GetProperty("layers").GetString()!);
+                var variants = new List<GeneratedVariant>();
+                var missing = new List<string>();
+                foreach (var v in m.GetProperty("variants").EnumerateArray())
+                {
+                    string kernel = v.GetProperty("kernel").GetString()!;
+                    string cls = v.GetProperty("class").GetString()!;
+                    var type = asm.GetType("PcgBench.Models." + cls);
+                    if (type == null && v.TryGetProperty("assembly", out var a) && a.ValueKind == JsonValueKind.String && File.Exists(a.GetString()))
+                        type = Assembly.LoadFrom(a.GetString()!).GetType("PcgBench.Models." + cls);
+                    var predict = type?.GetMethod("Predict", BindingFlags.Public | BindingFlags.Static, new[] { typeof(ReadOnlySpan<float>), typeof(Span<float>) });
+                    var batch = type?.GetMethod("PredictBatch", BindingFlags.Public | BindingFlags.Static, new[] { typeof(ReadOnlySpan<float>), typeof(Span<float>) });
+                    if (predict == null || batch == null) { missing.Add($"{kernel} ({cls})"); continue; }
+                    variants.Add(new GeneratedVariant(kernel, cls, predict.CreateDelegate<PredictFn>(), batch.CreateDelegate<PredictFn>()));
+                }
+                models.Add(new BenchModel
+                {
+                    Name = m.GetProperty("name").GetString()!,
+                    Family = m.GetProperty("family").GetString()!,
+                    Arch = m.GetProperty("arch").GetString()!,
+                    Pattern = m.GetProperty("pattern").GetString()!,
+                    Sparsity = m.GetProperty("sparsity").GetDouble(),
+                    LayerSparsity = m.GetProperty("layer_sparsity").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+                    Weights = m.GetProperty("weights").GetInt64(),
+                    Params = m.GetProperty("params").GetInt64(),
+                    NonzeroWeights = m.GetProperty("nonzero_weights").GetInt64(),
+                    DenseRef = m.GetProperty("dense_ref").GetString()!,
+                    OnnxPath = m.GetProperty("onnx").GetString()!,
+                    Layers = layers,
+                    InputLength = layers[0].K,
+                    OutputLength = layers[layers.Count - 1].N,
+                    Inputs = inputs,
+                    Variants = variants.OrderBy(v => v.Kernel == "auto" ? 0 : 1).ThenBy(v => v.Kernel, StringComparer.Ordinal).ToList(),
+                    MissingVariants = missing,
+                });
+            }
+            return models;
+        }
+
+        /// <summary>The layers file format is documented in tools/BenchModels/Program.cs.</summary>
+        private static (List<DenseLayer>, float[]) ReadLayers(string path)
+        {
+            using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            if (Encoding.ASCII.GetString(r.ReadBytes(4)) != "PCGL" || r.ReadInt32() != 1) throw new InvalidDataException($"{path}: not a layers file");
+            int count = r.ReadInt32(), inLen = r.ReadInt32(), _ = r.ReadInt32();
+            var layers = new List<DenseLayer>();
+            for (int i = 0; i < count; i++)
+            {
+                int n = r.ReadInt32(), k = r.ReadInt32();
+                bool relu = r.ReadInt32() != 0;
+                layers.Add(new DenseLayer(n, k, relu, ReadFloats(r, n * k), ReadFloats(r, n)));
+            }
+            int samples = r.ReadInt32();
+            return (layers, ReadFloats(r, samples * inLen));
+        }
+
+        private static float[] ReadFloats(BinaryReader r, int count)
+        {
+            var bytes = r.ReadBytes(count * 4);
+            if (bytes.Length != count * 4) throw new EndOfStreamException();
+            var f = new float[count];
+            Buffer.BlockCopy(bytes, 0, f, 0, bytes.Length);
+            return f;
+        }
+    }
+}

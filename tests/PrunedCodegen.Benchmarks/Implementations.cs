@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics.Tensors;
+using Microsoft.ML.OnnxRuntime;
+
+namespace PrunedCodegen.Benchmarks
+{
+    /// <summary>
+    /// One implementation of one model at one batch size, with its input and output buffers allocated up front:
+    /// <see cref="Run"/> is the timed call (one inference at batch 1, one whole batch otherwise).
+    /// </summary>
+    public abstract class Inference : IDisposable
+    {
+        protected Inference(string name, BenchModel model, int batch)
+        {
+            Name = name;
+            Model = model;
+            Batch = batch;
+            X = model.Inputs.AsSpan(0, batch * model.InputLength).ToArray();
+            Y = new float[batch * model.OutputLength];
+        }
+
+        public string Name { get; }
+        public BenchModel Model { get; }
+        public int Batch { get; }
+        public float[] X { get; }
+        public float[] Y { get; }
+        /// <summary>Threads this implementation computes on (for the reader; the timing is wall-clock).</summary>
+        public virtual int Threads => 1;
+
+        public abstract void Run();
+
+        public virtual void Dispose() { }
+    }
+
+    public static class Implementations
+    {
+        public const string Ort = "ort-1t";
+        public const string OrtDefault = "ort-default";
+        public const string TensorPrimitivesName = "tensorprimitives";
+        public const string Naive = "naive";
+        public const string PcgAuto = "pcg-auto";
+
+        /// <summary>Every implementation available for a model, generated variants first (auto, then forced kernels).</summary>
+        public static IReadOnlyList<string> Names(BenchModel model) =>
+            model.Variants.Select(v => "pcg-" + v.Kernel).Concat(new[] { Ort, OrtDefault, TensorPrimitivesName, Naive }).ToList();
+
+        public static Inference Create(BenchModel model, string name, int batch)
+        {
+            if (name.StartsWith("pcg-", StringComparison.Ordinal))
+            {
+                var v = model.Variants.FirstOrDefault(x => "pcg-" + x.Kernel == name) ?? throw new ArgumentException($"{model.Name} has no generated variant '{name}'");
+                return new GeneratedInference(name, model, batch, v);
+            }
+            return name switch
+            {
+                Ort => new OrtInference(name, model, batch, defaultThreads: false),
+                OrtDefault => new OrtInference(name, model, batch, defaultThreads: true),
+                TensorPrimitivesName => new TensorPrimitivesInference(name, model, batch),
+                Naive => new NaiveInference(name, model, batch),
+                _ => throw new ArgumentException($"unknown implementation '{name}'"),
+            };
+        }
+    }
+
+    /// <summary>The generated code, through its public API: Predict at batch 1, PredictBatch otherwise.</summary>
+    internal sealed class GeneratedInference : Inference
+    {
+        private readonly PredictFn _fn;
+
+        public GeneratedInference(string name, BenchModel model, int batch, GeneratedVariant variant) : base(name, model, batch)
+        {
+            _fn = batch == 1 ? variant.Predict : variant.PredictBatch;
+        }
+
+        public override void Run() => _fn(X, Y);
+    }
+
+    /// <summary>
+    /// ONNX Runtime as a careful user tunes it: session created once, all graph optimisations, input and output
+    /// OrtValues over pre-allocated (pinned) arrays bound once with IoBinding, so a call is one RunWithBinding.
+    /// <c>defaultThreads</c>: the session's default threading (an intra-op pool with one thread per core);
+    /// otherwise exactly one intra-op thread, sequential execution.
+    /// </summary>
+    internal sealed class OrtInference : Inference
+    {
+        private readonly SessionOptions _options;
+        private readonly InferenceSession _session;
+        private readonly OrtValue _x, _y;
+        private readonly OrtIoBinding _binding;
+        private readonly RunOptions _run;
+        private readonly bool _defaultThreads;
+
+        public OrtInference(string name, BenchModel model, int batch, bool defaultThreads) : base(name, model, batch)
+        {
+            _defaultThreads = defaultThreads;
+            _options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            if (!defaultThreads)
+            {
+                _options.IntraOpNumThreads = 1;
+                _options.InterOpNumThreads = 1;
+                _options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+            }
+            _session = new InferenceSession(model.OnnxPath, _options);
+            _x = OrtValue.CreateTensorValueFromMemory(X, new long[] { batch, model.InputLength });
+            _y = OrtValue.CreateTensorValueFromMemory(Y, new long[] { batch, model.OutputLength });
+            _binding = _session.CreateIoBinding();
+            _binding.BindInput(_session.InputNames[0], _x);
+            _binding.BindOutput(_session.OutputNames[0], _y);
+            _binding.SynchronizeBoundInputs();
+            _run = new RunOptions();
+        }
+
+        public override int Threads => _defaultThreads ? Environment.ProcessorCount : 1;
+
+        public override void Run() => _session.RunWithBinding(_run, _binding);
+
+        public override void Dispose()
+        {
+            _run.Dispose();
+            _binding.Dispose();
+            _x.Dispose();
+            _y.Dispose();
+            _session.Dispose();
+            _options.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The dense C# baseline a developer would write with System.Numerics.Tensors: per sample, per layer, one
+    /// TensorPrimitives.Dot per output row (SIMD inside), bias added, ReLU as TensorPrimitives.Max with 0.
+    /// </summary>
+    internal sealed class TensorPrimitivesInference : Inference
+    {
+        private readonly float[] _a, _b;
+
+        public TensorPrimitivesInference(string name, BenchModel model, int batch) : base(name, model, batch)
+        {
+            _a = new float[model.MaxLayerWidth];
+            _b = new float[model.MaxLayerWidth];
+        }
+
+        public override void Run()
+        {
+            var layers = Model.Layers;
+            int inLen = Model.InputLength, outLen = Model.OutputLength;
+            for (int s = 0; s < Batch; s++)
+            {
+                ReadOnlySpan<float> x = X.AsSpan(s * inLen, inLen);
+                for (int li = 0; li < layers.Count; li++)
+                {
+                    var l = layers[li];
+                    Span<float> y = li == layers.Count - 1 ? Y.AsSpan(s * outLen, outLen) : (li % 2 == 0 ? _a : _b).AsSpan(0, l.N);
+                    ReadOnlySpan<float> w = l.W;
+                    for (int r = 0; r < l.N; r++)
+                        y[r] = TensorPrimitives.Dot(w.Slice(r * l.K, l.K), x) + l.B[r];
+                    if (l.Relu) TensorPrimitives.Max(y, 0f, y);
+                    x = y;
+                }
+            }
+        }
+    }
+
+    /// <summary>The naive scalar loop: for each output, a running sum over the row, then ReLU.</summary>
+    internal sealed class NaiveInference : Inference
+    {
+        private readonly float[] _a, _b;
+
+        public NaiveInference(string name, BenchModel model, int batch) : base(name, model, batch)
+        {
+            _a = new float[model.MaxLayerWidth];
+            _b = new float[model.MaxLayerWidth];
+        }
+
+        public override void Run()
+        {
+            var layers = Model.Layers;
+            int inLen = Model.InputLength, outLen = Model.OutputLength;
+            for (int s = 0; s < Batch; s++)
+            {
+                float[] x = X;
+                int xOff = s * inLen;
+                for (int li = 0; li < layers.Count; li++)
+                {
+                    var l = layers[li];
+                    bool last = li == layers.Count - 1;
+                    float[] y = last ? Y : (li % 2 == 0 ? _a : _b);
+                    int yOff = last ? s * outLen : 0;
+                    float[] w = l.W;
+                    for (int r = 0; r < l.N; r++)
+                    {
+                        float acc = l.B[r];
+                        for (int c = 0; c < l.K; c++)
+                            acc += w[r * l.K + c] * x[xOff + c];
+                        y[yOff + r] = l.Relu && acc < 0f ? 0f : acc;
+                    }
+                    x = y;
+                    xOff = yOff;
+                }
+            }
+        }
+    }
+}

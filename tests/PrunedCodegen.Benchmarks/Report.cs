@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Text;
+using System.Text.Json;
+
+namespace PrunedCodegen.Benchmarks
+{
+    /// <summary>One implementation on one case at one batch size.</summary>
+    public sealed class Measurement
+    {
+        public required BenchModel Model { get; init; }
+        public required string Implementation { get; init; }
+        public required int Batch { get; init; }
+        public required double NsMedian { get; init; }
+        /// <summary>Interquartile range of the per-round times (quick mode), or BDN's Q1/Q3.</summary>
+        public double NsQ1 { get; init; }
+        public double NsQ3 { get; init; }
+        /// <summary>Managed bytes allocated per call (ONNX Runtime's native allocations are not seen here).</summary>
+        public double AllocatedBytes { get; init; }
+        public int Threads { get; init; } = 1;
+        public int Rounds { get; init; }
+        public string? Error { get; init; }
+
+        public double? RatioVsOrt { get; set; }
+        public double? RatioVsDense { get; set; }
+        public double? PctOfPeak { get; set; }
+    }
+
+    public static class Report
+    {
+        private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+        /// <summary>
+        /// Fills in the derived columns. ratio_vs_ort = ORT (one thread) time / this time, for the same case and batch:
+        /// above 1 is faster than ORT. ratio_vs_dense = time of our own generated code (auto) on the unpruned model of
+        /// the same architecture / this time. pct_of_peak = useful multiply-adds (nonzero weights x batch) per second,
+        /// as a percentage of the measured single-core FMA peak.
+        /// </summary>
+        public static void Derive(IReadOnlyList<Measurement> results, double peakFmaPerSecond)
+        {
+            foreach (var m in results)
+            {
+                if (m.Error != null) continue;
+                var ort = results.FirstOrDefault(r => r.Model.Name == m.Model.Name && r.Batch == m.Batch && r.Implementation == Implementations.Ort && r.Error == null);
+                var dense = results.FirstOrDefault(r => r.Model.Name == m.Model.DenseRef && r.Batch == m.Batch && r.Implementation == Implementations.PcgAuto && r.Error == null);
+                m.RatioVsOrt = ort == null ? null : ort.NsMedian / m.NsMedian;
+                m.RatioVsDense = dense == null ? null : dense.NsMedian / m.NsMedian;
+                m.PctOfPeak = 100.0 * m.Model.NonzeroWeights * m.Batch / (m.NsMedian * 1e-9) / peakFmaPerSecond;
+            }
+        }
+
+        public static string Table(IReadOnlyList<Measurement> results)
+        {
+            var sb = new StringBuilder();
+            sb.AppendLine(string.Format(Inv, "{0,-15} {1,-22} {2,5} {3,-17} {4,13} {5,11} {6,8} {7,9} {8,7}",
+                "case", "model", "batch", "implementation", "ns median", "alloc B", "vs ORT", "vs dense", "% peak"));
+            string? last = null;
+            foreach (var m in results)
+            {
+                string key = m.Model.Name + "/" + m.Batch;
+                if (last != null && key != last) sb.AppendLine();
+                last = key;
+                string model = $"{m.Model.Arch} {Describe(m.Model)}";
+                if (m.Error != null)
+                {
+                    sb.AppendLine(string.Format(Inv, "{0,-15} {1,-22} {2,5} {3,-17} {4}", m.Model.Name, Trunc(model, 22), m.Batch, m.Implementation, "ERROR: " + m.Error));
+                    continue;
+                }
+                sb.AppendLine(string.Format(Inv, "{0,-15} {1,-22} {2,5} {3,-17} {4,13:N0} {5,11:N0} {6,8} {7,9} {8,7}",
+                    m.Model.Name, Trunc(model, 22), m.Batch, m.Implementation + (m.Threads > 1 ? $" ({m.Threads}t)" : ""),
+                    m.NsMedian, m.AllocatedBytes, Ratio(m.RatioVsOrt), Ratio(m.RatioVsDense), m.PctOfPeak is double p ? p.ToString("0.0", Inv) : "-"));
+            }
+            return sb.ToString();
+        }
+
+        public static string Describe(BenchModel m) => m.Pattern == "dense" ? "dense" : $"{m.Sparsity:P0} {(m.Pattern.StartsWith("8x1", StringComparison.Ordinal) ? "8x1 blk" : "unstr")}".Replace(" %", "%");
+
+        private static string Ratio(double? r) => r is double v ? v.ToString(v >= 10 ? "0.0" : "0.00", Inv) + "x" : "-";
+
+        private static string Trunc(string s, int n) => s.Length <= n ? s : s.Substring(0, n - 1) + "~";
+
+        public static void WriteJson(string path, string mode, IReadOnlyList<Measurement> results, PeakResult peak, IReadOnlyList<PeakResult> allPeaks, double elapsedSeconds)
+        {
+            var doc = new
+            {
+                mode,
+                machine = MachineInfo.Describe(),
+                model_set = Catalog.ModelSet,
+                elapsed_s = Math.Round(elapsedSeconds, 1),
+                peak = new
+                {
+                    width = peak.Width,
+                    lanes = peak.Lanes,
+                    fused = peak.Fused,
+                    gflops = Math.Round(peak.GFlops, 1),
+                    fma_per_s = peak.FmaPerSecond,
+                    all = allPeaks.Select(p => new { width = p.Width, gflops = Math.Round(p.GFlops, 1), gflops_median = Math.Round(2 * p.FmaPerSecondMedian / 1e9, 1) }).ToArray(),
+                },
+                definitions = new
+                {
+                    ns_median = "median wall-clock ns per call: one inference at batch 1, one whole batch otherwise",
+                    ratio_vs_ort = "ns of ort-1t (ONNX Runtime, one intra-op thread, IoBinding) / ns of this implementation, same case and batch; >1 = faster than ORT",
+                    ratio_vs_dense = "ns of pcg-auto on the unpruned model of the same architecture (dense_ref) / ns of this implementation, same batch",
+                    pct_of_peak = "100 * nonzero weights * batch / seconds / measured single-core FMA peak (widest vector)",
+                },
+                results = results.Select(m => new
+                {
+                    @case = m.Model.Name,
+                    implementation = m.Implementation,
+                    batch = m.Batch,
+                    ns_median = Math.Round(m.NsMedian, 1),
+                    ratio_vs_ort = Round(m.RatioVsOrt, 4),
+                    ratio_vs_dense = Round(m.RatioVsDense, 4),
+                    pct_of_peak = Round(m.PctOfPeak, 3),
+                    ns_q1 = Math.Round(m.NsQ1, 1),
+                    ns_q3 = Math.Round(m.NsQ3, 1),
+                    alloc_bytes = Math.Round(m.AllocatedBytes, 1),
+                    threads = m.Threads,
+                    rounds = m.Rounds,
+                    error = m.Error,
+                    family = m.Model.Family,
+                    arch = m.Model.Arch,
+                    pattern = m.Model.Pattern,
+                    sparsity = Math.Round(m.Model.Sparsity, 4),
+                    layer_sparsity = m.Model.LayerSparsity,
+                    weights = m.Model.Weights,
+                    nonzero_weights = m.Model.NonzeroWeights,
+                    dense_ref = m.Model.DenseRef,
+                }).ToArray(),
+            };
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir != null) Directory.CreateDirectory(dir);
+            File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        private static double? Round(double? v, int digits) => v is double d ? Math.Round(d, digits) : null;
+    }
+
+    public static class MachineInfo
+    {
+        public static string Cpu()
+        {
+            try
+            {
+                var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+                if (line != null) return line.Substring(line.IndexOf(':') + 1).Trim();
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+
+        public static string LoadAverage()
+        {
+            try { return File.ReadAllText("/proc/loadavg").Trim(); }
+            catch (IOException) { return "?"; }
+            catch (UnauthorizedAccessException) { return "?"; }
+        }
+
+        public static string Isa() =>
+            $"Vector512={Vector512.IsHardwareAccelerated} Vector256={Vector256.IsHardwareAccelerated} Vector128={Vector128.IsHardwareAccelerated} " +
+            $"Avx512F={Avx512F.IsSupported} Avx2={Avx2.IsSupported} Fma={Fma.IsSupported} AdvSimd={System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported}";
+
+        public static object Describe() => new
+        {
+            cpu = Cpu(),
+            logical_cores = Environment.ProcessorCount,
+            os = RuntimeInformation.OSDescription,
+            arch = RuntimeInformation.ProcessArchitecture.ToString(),
+            runtime = RuntimeInformation.FrameworkDescription,
+            isa = Isa(),
+            onnxruntime = OrtVersion(),
+            loadavg = LoadAverage(),
+        };
+
+        public static string OrtVersion()
+        {
+            try { return Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString(); }
+            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or EntryPointNotFoundException) { return "?"; }
+        }
+    }
+}
