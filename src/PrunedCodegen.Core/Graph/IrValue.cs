@@ -32,9 +32,6 @@ namespace PrunedCodegen.Graph
         /// <summary>Position among the graph inputs, for <see cref="ValueKind.Input"/>.</summary>
         public int InputIndex { get; set; } = -1;
 
-        /// <summary>Position among the graph outputs, or -1.</summary>
-        public int OutputIndex { get; set; } = -1;
-
         /// <summary>When set, this value is a view of another value's storage (Reshape, Flatten, Identity).</summary>
         public IrValue? AliasOf { get; set; }
 

@@ -22,7 +22,7 @@ namespace PrunedCodegen.Passes
                 {
                     if (graph.Ops[i] is not DenseOp dense) continue;
                     var output = dense.Output;
-                    if (output.OutputIndex >= 0 || graph.Outputs.Contains(output) || uses.TryGetValue(output, out int n) && n != 1) continue;
+                    if (graph.Outputs.Any(o => o.Root == output) || uses.TryGetValue(output, out int n) && n != 1) continue;
                     int j = graph.Ops.FindIndex(i + 1, op => op.Inputs.Contains(output));
                     if (j < 0) continue;
                     var consumer = graph.Ops[j];

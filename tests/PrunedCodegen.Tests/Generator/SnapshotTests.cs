@@ -27,9 +27,6 @@ namespace PrunedCodegen.Tests.Generator
             Snapshot.Match(Compile(onnx, "TinyPruned"), "TinyPruned");
         }
 
-        [Fact]
-        public void Runtime_kernels() => Snapshot.Match(ModelCompiler.KernelsSource, "Kernels");
-
         private static string Compile(byte[] onnx, string className)
         {
             var result = ModelCompiler.Compile(onnx, new CompileOptions(className, "Snapshots", "model.onnx"));
