@@ -128,18 +128,21 @@ namespace PrunedCodegen.Benchmarks
     }
 
     /// <summary>
-    /// The dense C# baseline a developer would write with System.Numerics.Tensors: per sample, per layer, one
-    /// TensorPrimitives.Dot per output row (SIMD inside), bias added, ReLU as TensorPrimitives.Max with 0.
+    /// The hand-written baselines: per sample, layer by layer through two ping-pong buffers, the last layer straight
+    /// into the output. Subclasses supply only the layer itself.
     /// </summary>
-    internal sealed class TensorPrimitivesInference : Inference
+    internal abstract class LayerByLayerInference : Inference
     {
         private readonly float[] _a, _b;
 
-        public TensorPrimitivesInference(string name, BenchModel model, int batch) : base(name, model, batch)
+        protected LayerByLayerInference(string name, BenchModel model, int batch) : base(name, model, batch)
         {
             _a = new float[model.MaxLayerWidth];
             _b = new float[model.MaxLayerWidth];
         }
+
+        /// <summary>y = act(W x + b) for one layer and one sample.</summary>
+        protected abstract void Layer(DenseLayer layer, ReadOnlySpan<float> x, Span<float> y);
 
         public override void Run()
         {
@@ -152,52 +155,44 @@ namespace PrunedCodegen.Benchmarks
                 {
                     var l = layers[li];
                     Span<float> y = li == layers.Count - 1 ? Y.AsSpan(s * outLen, outLen) : (li % 2 == 0 ? _a : _b).AsSpan(0, l.N);
-                    ReadOnlySpan<float> w = l.W;
-                    for (int r = 0; r < l.N; r++)
-                        y[r] = TensorPrimitives.Dot(w.Slice(r * l.K, l.K), x) + l.B[r];
-                    if (l.Relu) TensorPrimitives.Max(y, 0f, y);
+                    Layer(l, x, y);
                     x = y;
                 }
             }
         }
     }
 
-    /// <summary>The naive scalar loop: for each output, a running sum over the row, then ReLU.</summary>
-    internal sealed class NaiveInference : Inference
+    /// <summary>
+    /// The dense C# baseline a developer would write with System.Numerics.Tensors: one TensorPrimitives.Dot per
+    /// output row (SIMD inside), bias added, ReLU as TensorPrimitives.Max with 0.
+    /// </summary>
+    internal sealed class TensorPrimitivesInference : LayerByLayerInference
     {
-        private readonly float[] _a, _b;
+        public TensorPrimitivesInference(string name, BenchModel model, int batch) : base(name, model, batch) { }
 
-        public NaiveInference(string name, BenchModel model, int batch) : base(name, model, batch)
+        protected override void Layer(DenseLayer l, ReadOnlySpan<float> x, Span<float> y)
         {
-            _a = new float[model.MaxLayerWidth];
-            _b = new float[model.MaxLayerWidth];
+            ReadOnlySpan<float> w = l.W;
+            for (int r = 0; r < l.N; r++)
+                y[r] = TensorPrimitives.Dot(w.Slice(r * l.K, l.K), x) + l.B[r];
+            if (l.Relu) TensorPrimitives.Max(y, 0f, y);
         }
+    }
 
-        public override void Run()
+    /// <summary>The naive scalar loop: for each output, a running sum over the row, then ReLU.</summary>
+    internal sealed class NaiveInference : LayerByLayerInference
+    {
+        public NaiveInference(string name, BenchModel model, int batch) : base(name, model, batch) { }
+
+        protected override void Layer(DenseLayer l, ReadOnlySpan<float> x, Span<float> y)
         {
-            var layers = Model.Layers;
-            int inLen = Model.InputLength, outLen = Model.OutputLength;
-            for (int s = 0; s < Batch; s++)
+            float[] w = l.W;
+            for (int r = 0; r < l.N; r++)
             {
-                float[] x = X;
-                int xOff = s * inLen;
-                for (int li = 0; li < layers.Count; li++)
-                {
-                    var l = layers[li];
-                    bool last = li == layers.Count - 1;
-                    float[] y = last ? Y : (li % 2 == 0 ? _a : _b);
-                    int yOff = last ? s * outLen : 0;
-                    float[] w = l.W;
-                    for (int r = 0; r < l.N; r++)
-                    {
-                        float acc = l.B[r];
-                        for (int c = 0; c < l.K; c++)
-                            acc += w[r * l.K + c] * x[xOff + c];
-                        y[yOff + r] = l.Relu && acc < 0f ? 0f : acc;
-                    }
-                    x = y;
-                    xOff = yOff;
-                }
+                float acc = l.B[r];
+                for (int c = 0; c < l.K; c++)
+                    acc += w[r * l.K + c] * x[c];
+                y[r] = l.Relu && acc < 0f ? 0f : acc;
             }
         }
     }
