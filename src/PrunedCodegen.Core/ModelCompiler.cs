@@ -29,7 +29,8 @@ namespace PrunedCodegen
             using var stream = typeof(ModelCompiler).Assembly.GetManifestResourceStream("PrunedCodegen.Runtime.Kernels.cs")
                 ?? throw new InvalidOperationException("the kernels resource is missing from PrunedCodegen.Core");
             using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Replace("\r\n", "\n");
+            // The kernels carry the same version as the models that call them.
+            return reader.ReadToEnd().Replace("\r\n", "\n").Replace("$(PrunedCodegenVersion)", ModelEmitter.GeneratorVersion);
         });
 
         public static CompileResult Compile(byte[] onnx, CompileOptions options, CancellationToken cancellationToken = default)

@@ -14,7 +14,20 @@ namespace PrunedCodegen.Emitting
     /// </summary>
     internal sealed partial class ModelEmitter
     {
-        public const string GeneratorVersion = "0.1.0";
+        /// <summary>
+        /// The version that generated code carries in its header and [GeneratedCode]: this assembly's package version
+        /// (VersionPrefix/VersionSuffix), without the "+commit" build metadata so that output does not depend on the checkout.
+        /// </summary>
+        public static readonly string GeneratorVersion = ReadVersion();
+
+        private static string ReadVersion()
+        {
+            var attribute = (System.Reflection.AssemblyInformationalVersionAttribute?)System.Attribute.GetCustomAttribute(
+                typeof(ModelEmitter).Assembly, typeof(System.Reflection.AssemblyInformationalVersionAttribute));
+            string version = attribute?.InformationalVersion ?? "0.0.0";
+            int plus = version.IndexOf('+');
+            return plus < 0 ? version : version.Substring(0, plus);
+        }
 
         /// <summary>Scratch buffers up to this many floats (64 KB) live on the stack; larger ones per thread.</summary>
         public const int MaxStackScratch = 16 * 1024;
