@@ -74,7 +74,7 @@ namespace PrunedCodegen.Generator
             };
             if (kernel == null)
                 return new ModelInput(text.Path, compileOptions, null, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
-                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText!)}' is not one of auto, dense, block, sparse"));
+                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText!)}' is not one of auto, dense, block, sparse, unrolled"));
             return ModelFileReader.Read(text.Path, compileOptions);
         }
 

@@ -11,6 +11,8 @@ namespace PrunedCodegen
         SparseRows,
         /// <summary>Only the nonzero blocks of 4, 8 or 16 outputs x 1 input, one vector FMA each.</summary>
         BlockSparse,
+        /// <summary>Straight-line code with the nonzero weights as literals (small layers only; larger ones get sparse rows).</summary>
+        Unrolled,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>
@@ -32,6 +34,7 @@ namespace PrunedCodegen
             "dense" => KernelChoice.DenseSimd,
             "block" => KernelChoice.BlockSparse,
             "sparse" => KernelChoice.SparseRows,
+            "unrolled" => KernelChoice.Unrolled,
             _ => null,
         };
     }

@@ -100,7 +100,7 @@ namespace PrunedCodegen
                 if (pieces.Length != 2 || !int.TryParse(pieces[0].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer) ||
                     CompileOptions.ParseKernel(pieces[1]) is not KernelChoice kernel || result.ContainsKey(layer))
                     throw new ModelCompileException(DiagnosticIds.InvalidOptions,
-                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse");
+                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse, unrolled");
                 result[layer] = kernel;
             }
             return result;
@@ -123,6 +123,7 @@ namespace PrunedCodegen
         {
             KernelKind.SparseRows => "sparse rows",
             KernelKind.BlockSparse => $"block {plan.BlockSize}x1",
+            KernelKind.Unrolled => "unrolled",
             _ => "dense SIMD",
         };
 

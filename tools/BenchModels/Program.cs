@@ -10,7 +10,7 @@
 //       JSON manifest. Files are only rewritten when their bytes change, so rebuilds stay incremental.
 //   BenchModels model --params <n> --sparsity <s> --out <file.onnx>
 //       An n-n-n ReLU MLP (two square layers) with about <n> parameters, globally magnitude-pruned to <s>.
-//   BenchModels compile --model <file.onnx> [--kernel auto|dense|sparse] [--repeat <r>] [--emit <file.cs>]
+//   BenchModels compile --model <file.onnx> [--kernel auto|dense|sparse|block|unrolled] [--repeat <r>] [--emit <file.cs>]
 //       Runs the generator core <r> times and prints one JSON line: median ms, source chars, diagnostics;
 //       --emit also writes the generated source (to read what a benchmark model compiles to).
 //
@@ -143,7 +143,7 @@ namespace BenchModels
                 "auto" => KernelChoice.Auto,
                 "dense" => KernelChoice.DenseSimd,
                 "sparse" => KernelChoice.SparseRows,
-                _ => Enum.TryParse<KernelChoice>(kernel, ignoreCase: true, out var k) ? k : throw new ArgumentException($"unknown kernel '{kernel}'"),
+                _ => CompileOptions.ParseKernel(kernel) is KernelChoice parsed ? parsed : Enum.TryParse<KernelChoice>(kernel, ignoreCase: true, out var k) ? k : throw new ArgumentException($"unknown kernel '{kernel}'"),
             };
             var options = new CompileOptions("BuildCostModel", "BuildCost", Path.GetFileName(modelPath)) { Kernel = choice };
             var times = new List<double>();

@@ -369,6 +369,11 @@ namespace PrunedCodegen.Emitting
                 KernelKind.BlockSparse => $"{K}.BlockColumns({I(plan.BlockSize)}, {layer}_Blocks, {layer}_BlockInputs, {layer}_TileStarts, {bias}, {{0}}, {{1}});",
                 _ => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
             };
+            if (plan.Kernel == KernelKind.Unrolled)
+            {
+                EmitUnrolledDense(index, layer, d);
+                return;
+            }
             _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
             if (d.Rows == 1)
                 _w.Line(string.Format(CultureInfo.InvariantCulture, call, "x", "y"));
@@ -401,6 +406,27 @@ namespace PrunedCodegen.Emitting
                 Array.Copy(d.Bias, biasData, d.N);
             }
             EmitFloatData($"{layer}_Bias", biasData);
+        }
+
+        /// <summary>The layer method calls the unrolled parts (per row of a multi-row input), then the activation.</summary>
+        private void EmitUnrolledDense(int index, string layer, DenseOp d)
+        {
+            var parts = SplitUnrolled(d);
+            _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+            for (int p = 0; p < parts.Count; p++)
+            {
+                string part = UnrolledPartName(layer, p);
+                if (d.Rows == 1) _w.Line($"{part}(x, y);");
+                else _w.Line($"for (int m = 0; m < {I(d.Rows)}; m++) {part}(x.Slice(m * {I(d.K)}, {I(d.K)}), y.Slice(m * {I(d.N)}, {I(d.N)}));");
+            }
+            EmitActivation(d.Activation, "y");
+            _w.Close();
+            _w.Line();
+            for (int p = 0; p < parts.Count; p++)
+                EmitUnrolledPart(UnrolledPartName(layer, p), d, parts[p]);
+            // The parts hold the bias as literals; the batch path (if this layer is in it) reads it as data.
+            if (d.Bias != null && _batch != null && index < _batch.BatchedOps)
+                EmitFloatData($"{layer}_Bias", d.Bias);
         }
 
         private void EmitSparseRows(string layer, DenseOp d, LayerPlan plan)
@@ -557,11 +583,13 @@ namespace PrunedCodegen.Emitting
         {
             var p = _plans[d];
             string act = d.Activation.Kind == ActivationKind.None ? "" : d.Activation.Describe() + " of ";
-            string costs = $"cost model: dense {Ns(p.DenseCostNs)} ns, sparse rows {Ns(p.SparseCostNs)} ns, {I(p.BlockSize)}x1 blocks {Ns(p.BlockCostNs)} ns";
+            string costs = $"cost model: dense {Ns(p.DenseCostNs)} ns, sparse rows {Ns(p.SparseCostNs)} ns, {I(p.BlockSize)}x1 blocks {Ns(p.BlockCostNs)} ns, unrolled {Ns(p.UnrolledCostNs)} ns";
             string kernel = p.Kernel switch
             {
+                KernelKind.SparseRows when p.UnrolledRefused => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}; unrolled was asked for, but {I(p.Nonzeros)} nonzeros exceed its limit of {I(KernelPlanner.UnrolledMaxNonzeros)}",
                 KernelKind.SparseRows => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}",
                 KernelKind.BlockSparse => $"block-sparse SIMD: {I(p.Blocks)} nonzero {I(p.BlockSize)}x1 blocks ({Percent(p.BlockOccupancy)} occupancy), one vector FMA each",
+                KernelKind.Unrolled => $"unrolled: {I(p.Nonzeros)} multiply-adds as straight-line code with the weights as literals",
                 _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback)",
             } + $" ({costs})";
             string structural = d.RemovedInputs + d.RemovedOutputs == 0 ? ""
@@ -587,6 +615,7 @@ namespace PrunedCodegen.Emitting
             {
                 KernelKind.SparseRows => "sparse rows",
                 KernelKind.BlockSparse => $"block {_plans[d].BlockSize}x1",
+                KernelKind.Unrolled => "unrolled",
                 _ => "dense SIMD",
             } + $" (~{Ns(_plans[d].ChosenCostNs)} ns)",
             MatMulOp _ => "runtime matmul",

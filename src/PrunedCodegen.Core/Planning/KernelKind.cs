@@ -9,5 +9,7 @@ namespace PrunedCodegen.Planning
         SparseRows,
         /// <summary>Nonzero blocks of B outputs x 1 input (B = 4, 8 or 16), one broadcast-FMA per block.</summary>
         BlockSparse,
+        /// <summary>Straight-line code: one statement per nonzero with the weight and input index as literals.</summary>
+        Unrolled,
     }
 }

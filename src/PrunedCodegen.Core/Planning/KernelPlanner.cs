@@ -6,29 +6,45 @@ namespace PrunedCodegen.Planning
     /// <summary>
     /// Chooses a kernel per dense layer from a cost model of one sample on one core: the larger of the
     /// time to issue the work and the time to stream the layer's bytes from wherever they fit.
-    /// The constants are first measurements on the team's machine (Zen 5, AVX-512, .NET 10; see
-    /// ../shared/NOTES.md) and are to be calibrated by the kernel benchmarks:
     /// <list type="bullet">
-    /// <item>dense: one 16-wide FMA per input per tile of 16 outputs, the broadcast of x shared by a tile;</item>
+    /// <item>dense: one vector FMA per input per tile of 16 outputs, the broadcast of x shared by a tile;</item>
     /// <item>block B x 1: one FMA per nonzero block, plus its index and broadcast;</item>
-    /// <item>sparse rows (CSR): a latency-bound gather per nonzero.</item>
+    /// <item>sparse rows (CSR): a latency-bound gather per nonzero;</item>
+    /// <item>unrolled: one load, multiply and add per nonzero with the index and weight in the instruction, no index
+    /// data; only for small layers, since code size costs build time and instruction cache (see NOTES.md).</item>
     /// </list>
-    /// Bandwidth: about 400 bytes/ns from L1 (48 KB), 150 from L2 (1 MB), 60 beyond.
+    /// The constants are calibrated on the team's CI-class machine (AMD EPYC Zen 4, AVX-512, .NET 10) from the
+    /// benchmark suite (docs/benchmarks.md): dense 0.041 ns per weight from L2 (0.66 ns per 16-wide FMA), CSR
+    /// 0.44-0.50 ns per nonzero, 16x1 blocks ~1.9x the first Zen 5 estimate, unrolled ~0.28 ns per nonzero (digits
+    /// model, whole-model medians). Bandwidth: about 400 bytes/ns from L1 (48 KB), 150 from L2 (1 MB), 60 from L3,
+    /// and about 10 from DRAM (measured: 0.43 ns per dense weight on the 1024-2048-2048-1024 MLP).
     /// </summary>
     internal static class KernelPlanner
     {
-        public const double NsPerDenseFma = 0.37;
-        public const double NsPerNonzero = 0.35;
+        public const double NsPerDenseFma = 0.66;
+        public const double NsPerNonzero = 0.47;
         public const double NsPerRow = 0.5;
         public const double NsPerTile = 1.0;
+        public const double NsPerUnrolledNonzero = 0.28;
+        public const double NsPerUnrolledRow = 0.3;
+
+        /// <summary>Bytes of machine code and constants per unrolled nonzero (load + multiply + add, 4-byte literal).</summary>
+        public const double UnrolledBytesPerNonzero = 16;
+
+        /// <summary>Largest layer (in nonzeros) the planner unrolls by itself: about 2 s of build time per such layer.</summary>
+        public const int AutoUnrolledMaxNonzeros = 4096;
+
+        /// <summary>Largest layer unrolled even when forced; larger layers get sparse rows instead (build time grows
+        /// with code size: 50k statements take ~12 s to compile and run no faster than sparse rows).</summary>
+        public const int UnrolledMaxNonzeros = 16384;
 
         /// <summary>Cost of one nonzero block by block height (4, 8, 16 outputs).</summary>
-        public static double NsPerBlock(int blockSize) => blockSize switch { 4 => 0.38, 8 => 0.40, _ => 0.45 };
+        public static double NsPerBlock(int blockSize) => blockSize switch { 4 => 0.72, 8 => 0.76, _ => 0.86 };
 
         public static readonly int[] BlockSizes = { 16, 8, 4 };
 
         /// <summary>Bytes per nanosecond when streaming a working set of this size.</summary>
-        public static double Bandwidth(double bytes) => bytes <= 48 * 1024 ? 400 : bytes <= 1024 * 1024 ? 150 : 60;
+        public static double Bandwidth(double bytes) => bytes <= 48 * 1024 ? 400 : bytes <= 1024 * 1024 ? 150 : bytes <= 16 * 1024 * 1024 ? 60 : 10;
 
         private static double Cost(double computeNs, double bytes) => Math.Max(computeNs, bytes / Bandwidth(bytes));
 
@@ -52,15 +68,30 @@ namespace PrunedCodegen.Planning
                 if (cost < block) { block = cost; bestBlock = b; bestBlocks = blocks; }
             }
 
+            double unrolled = op.Rows * Cost(nonzeros * NsPerUnrolledNonzero + op.N * NsPerUnrolledRow, UnrolledBytesPerNonzero * nonzeros);
+
             var kernel = choice switch
             {
                 KernelChoice.DenseSimd => KernelKind.DenseSimd,
                 KernelChoice.SparseRows => KernelKind.SparseRows,
                 KernelChoice.BlockSparse => KernelKind.BlockSparse,
-                // Ties go to the simpler kernel: dense, then blocks, then rows.
-                _ => sparse < dense && sparse < block ? KernelKind.SparseRows : block < dense ? KernelKind.BlockSparse : KernelKind.DenseSimd,
+                KernelChoice.Unrolled => nonzeros <= UnrolledMaxNonzeros ? KernelKind.Unrolled : KernelKind.SparseRows,
+                // Ties go to the simpler kernel: dense, then blocks, then rows, then unrolled.
+                _ => Cheapest(dense, block, sparse, nonzeros <= AutoUnrolledMaxNonzeros ? unrolled : double.MaxValue),
             };
-            return new LayerPlan(op, kernel, nonzeros, dense, sparse, bestBlock, bestBlocks, block);
+            return new LayerPlan(op, kernel, nonzeros, dense, sparse, bestBlock, bestBlocks, block, unrolled)
+            {
+                UnrolledRefused = choice == KernelChoice.Unrolled && kernel != KernelKind.Unrolled,
+            };
+        }
+
+        private static KernelKind Cheapest(double dense, double block, double sparse, double unrolled)
+        {
+            var (kind, cost) = (KernelKind.DenseSimd, dense);
+            if (block < cost) (kind, cost) = (KernelKind.BlockSparse, block);
+            if (sparse < cost) (kind, cost) = (KernelKind.SparseRows, sparse);
+            if (unrolled < cost) kind = KernelKind.Unrolled;
+            return kind;
         }
 
         /// <summary>Blocks of <paramref name="blockSize"/> consecutive outputs x 1 input that hold at least one nonzero.</summary>

@@ -5,7 +5,7 @@ namespace PrunedCodegen.Planning
     /// <summary>The planner's decision for one dense layer, with the figures that justify it.</summary>
     internal sealed class LayerPlan
     {
-        public LayerPlan(DenseOp op, KernelKind kernel, int nonzeros, double denseCostNs, double sparseCostNs, int blockSize, int blocks, double blockCostNs)
+        public LayerPlan(DenseOp op, KernelKind kernel, int nonzeros, double denseCostNs, double sparseCostNs, int blockSize, int blocks, double blockCostNs, double unrolledCostNs)
         {
             Op = op;
             Kernel = kernel;
@@ -15,6 +15,7 @@ namespace PrunedCodegen.Planning
             BlockSize = blockSize;
             Blocks = blocks;
             BlockCostNs = blockCostNs;
+            UnrolledCostNs = unrolledCostNs;
         }
 
         public DenseOp Op { get; }
@@ -29,6 +30,10 @@ namespace PrunedCodegen.Planning
         public int BlockSize { get; }
         public int Blocks { get; }
         public double BlockCostNs { get; }
+        public double UnrolledCostNs { get; }
+
+        /// <summary>Unrolled code was asked for, but the layer has more nonzeros than <see cref="KernelPlanner.UnrolledMaxNonzeros"/>.</summary>
+        public bool UnrolledRefused { get; init; }
 
         /// <summary>Fraction of the blocks (at <see cref="BlockSize"/>) that hold a nonzero.</summary>
         public double BlockOccupancy => Op.K == 0 || Op.N == 0 ? 0 : (double)Blocks / ((double)Op.K * ((Op.N + BlockSize - 1) / BlockSize));
@@ -37,6 +42,7 @@ namespace PrunedCodegen.Planning
         {
             KernelKind.SparseRows => SparseCostNs,
             KernelKind.BlockSparse => BlockCostNs,
+            KernelKind.Unrolled => UnrolledCostNs,
             _ => DenseCostNs,
         };
     }

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using PrunedCodegen.Diagnostics;
@@ -26,8 +27,43 @@ namespace PrunedCodegen.Tests.Generator
 
             var x = CompiledModel.RandomInput(12 * 5, 62);
             var expected = CompiledModel.Load(onnx, KernelChoice.Auto).PredictBatch(5, x)[0];
-            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse })
+            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Unrolled })
                 Tolerance.AssertClose(expected, CompiledModel.Load(onnx, kernel).PredictBatch(5, x)[0], 1e-5f, 1e-5f, kernel.ToString());
+        }
+
+        [Fact]
+        public void Unrolled_layers_are_split_into_methods_under_the_statement_budget_and_match_onnx_runtime()
+        {
+            // 300 inputs x 40 outputs at half density: ~6,000 nonzeros, so several parts; one row per ~150 statements.
+            byte[] onnx = Mlp(300, 40, 3, seed: 65, zeroFraction: 0.5).Build();
+            var source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { Kernel = KernelChoice.Unrolled }).Source!;
+            var lines = source.Split('\n');
+            var parts = Enumerable.Range(0, lines.Length).Where(i => lines[i].Contains("private static void Layer0_Part")).ToList();
+            Assert.True(parts.Count >= 6, $"{parts.Count} parts");
+            foreach (int start in parts)
+            {
+                // Statements of the part: the lines up to its closing brace (same indentation as the signature).
+                string indent = lines[start].Substring(0, lines[start].Length - lines[start].TrimStart().Length);
+                int end = Array.FindIndex(lines, start + 1, l => l == indent + "}");
+                int statements = lines.Skip(start + 2).Take(end - start - 2).Count(l => l.TrimEnd().EndsWith(";", StringComparison.Ordinal));
+                Assert.InRange(statements, 1, Emitting.ModelEmitter.UnrolledStatementsPerMethod + 4); // + the bounds checks and declarations
+            }
+            Assert.DoesNotContain("Layer0_Values", source);   // no index data: the weights are literals in the code
+
+            var x = CompiledModel.RandomInput(300 * 4, 66);
+            var expected = OrtOracle.Run(onnx, OracleInput.Float(x, 4, 300))[0].Data;
+            Tolerance.AssertClose(expected, CompiledModel.Load(onnx, KernelChoice.Unrolled).PredictBatch(4, x)[0], 1e-5f, 1e-5f, "unrolled vs ONNX Runtime");
+        }
+
+        [Fact]
+        public void Unrolled_is_refused_for_layers_over_its_limit_and_the_comment_says_so()
+        {
+            // 200 x 100 dense = 20,000 nonzeros, over the 16,384 that unrolled code may hold: sparse rows instead.
+            byte[] onnx = Mlp(200, 100, 3, seed: 67).Build();
+            var source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { Kernel = KernelChoice.Unrolled }).Source!;
+            Assert.Contains("Kernels.SparseRows(Layer0_Values", source);
+            Assert.Contains("unrolled was asked for, but 20000 nonzeros exceed its limit of 16384", source);
+            Assert.Contains("private static void Layer1_Part0(", source);   // the small second layer is unrolled
         }
 
         [Theory]

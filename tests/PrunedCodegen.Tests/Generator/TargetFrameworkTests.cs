@@ -39,10 +39,10 @@ namespace PrunedCodegen.Tests.Generator
             var items = new List<GeneratorHarness.ModelItem>();
             var fixtures = new[]
             {
-                ("digits/digits_pruned.onnx", "DigitsPruned", new[] { "auto", "dense", "sparse", "block" }),
+                ("digits/digits_pruned.onnx", "DigitsPruned", new[] { "auto", "dense", "sparse", "block", "unrolled" }),
                 ("digits/digits_dense.onnx", "DigitsDense", new[] { "auto" }),
-                ("activations/mlp_activations.onnx", "Activations", new[] { "auto", "dense", "sparse", "block" }),
-                ("matmul_add/mlp_matmul_add.onnx", "MatMulAdd", new[] { "auto", "dense", "sparse", "block" }),
+                ("activations/mlp_activations.onnx", "Activations", new[] { "auto", "dense", "sparse", "block", "unrolled" }),
+                ("matmul_add/mlp_matmul_add.onnx", "MatMulAdd", new[] { "auto", "dense", "sparse", "block", "unrolled" }),
             };
             foreach (var (file, name, kernels) in fixtures)
                 foreach (var kernel in kernels)

@@ -30,6 +30,8 @@ namespace PrunedCodegen.Tests.Models
             { "digits_pruned.onnx", KernelChoice.SparseRows },
             { "digits_dense.onnx", KernelChoice.SparseRows },
             { "digits_pruned.onnx", KernelChoice.BlockSparse },
+            { "digits_pruned.onnx", KernelChoice.Unrolled },
+            { "digits_dense.onnx", KernelChoice.Unrolled },
         };
 
         private static (float[] Pixels, int[] Labels) TestSplit()
@@ -83,7 +85,7 @@ namespace PrunedCodegen.Tests.Models
         public void Small_fixtures_match_ONNX_Runtime_and_recorded_outputs(string folder, string file)
         {
             byte[] onnx = File.ReadAllBytes(CompiledModel.Fixture(folder, file));
-            foreach (var kernel in new[] { KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse })
+            foreach (var kernel in new[] { KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Unrolled })
             {
                 var model = CompiledModel.Load(onnx, kernel);
                 int inLength = model.InputLengths[0], outLength = model.OutputLengths[0];
@@ -111,14 +113,15 @@ namespace PrunedCodegen.Tests.Models
         public void Generated_methods_stay_far_below_the_JIT_optimisation_limits()
         {
             // The JIT compiles methods over 60,000 bytes of IL without optimisation; keep every method tiny.
-            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse })
+            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Unrolled })
             {
                 var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", "digits_dense.onnx")), kernel);
                 var types = model.ModelType.Assembly.GetTypes();
                 foreach (var method in types.SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)))
                 {
-                    int il = method.GetMethodBody()?.GetILAsByteArray()?.Length ?? 0;
-                    Assert.True(il < 6_000, $"{method.DeclaringType!.Name}.{method.Name} has {il} bytes of IL");
+                    // Unrolled parts are long by design; they must stay at half the JIT's 60,000-byte limit or less.
+                    int il = method.GetMethodBody()?.GetILAsByteArray()?.Length ?? 0, limit = kernel == KernelChoice.Unrolled ? 30_000 : 6_000;
+                    Assert.True(il < limit, $"{method.DeclaringType!.Name}.{method.Name} has {il} bytes of IL ({kernel})");
                 }
             }
         }
@@ -158,7 +161,7 @@ namespace LengthChecks
         public void Predict_allocates_nothing()
         {
             foreach (var file in new[] { "digits_dense.onnx", "digits_pruned.onnx" })
-                foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse })
+                foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Unrolled })
                 {
                     var model = CompiledModel.Load(File.ReadAllBytes(CompiledModel.Fixture("digits", file)), kernel);
                     Assert.Equal(0, model.AllocatedBytes(new[] { CompiledModel.RandomInput(64, 1) }, iterations: 1000));

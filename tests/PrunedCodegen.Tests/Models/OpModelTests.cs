@@ -19,7 +19,7 @@ namespace PrunedCodegen.Tests.Models
             byte[] onnx = builder.Build();
             var graph = builder.Model.Graph!;
             var inputs = graph.Inputs.Where(i => graph.Initializers.All(t => t.Name != i.Name)).ToList();
-            foreach (var kernel in kernels.Length == 0 ? new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse } : kernels)
+            foreach (var kernel in kernels.Length == 0 ? new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Unrolled } : kernels)
             {
                 var model = CompiledModel.Load(onnx, kernel);
                 // Every input with a symbolic leading dim gets `batch` samples.
@@ -189,7 +189,7 @@ namespace PrunedCodegen.Tests.Models
             var source = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
             Assert.Contains("was [1,6] -> [1,12]; 5 constant neuron(s) removed here", source);
             Assert.Contains("5 input(s) dropped", source);
-            AssertMatchesOrt(builder, batch: 5, atol: 1e-5f, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse);
+            AssertMatchesOrt(builder, batch: 5, atol: 1e-5f, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Unrolled);
         }
 
         [Theory]
@@ -203,7 +203,7 @@ namespace PrunedCodegen.Tests.Models
             var source = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
             Assert.Contains("Run_Batch(", source);
             Assert.Contains($"log: {(softmax == "LogSoftmax" ? "true" : "false")}", source);
-            AssertMatchesOrt(builder, batch, atol: 1e-5f, KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.BlockSparse, KernelChoice.SparseRows);
+            AssertMatchesOrt(builder, batch, atol: 1e-5f, KernelChoice.Auto, KernelChoice.DenseSimd, KernelChoice.BlockSparse, KernelChoice.SparseRows, KernelChoice.Unrolled);
         }
 
         [Theory]
@@ -234,7 +234,7 @@ namespace PrunedCodegen.Tests.Models
                 .Initializer("b", new long[] { n }, RandomWeights(n, 5))
                 .Node("Gemm", new[] { "x", "W", "b" }, new[] { "y" }, "", Int("transB", 1));
             foreach (int batch in new[] { 1, 2, 7, 64 })
-                AssertMatchesOrt(builder, batch, atol: 1e-4f, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Auto);
+                AssertMatchesOrt(builder, batch, atol: 1e-4f, KernelChoice.DenseSimd, KernelChoice.SparseRows, KernelChoice.BlockSparse, KernelChoice.Unrolled, KernelChoice.Auto);
         }
 
         [Fact]

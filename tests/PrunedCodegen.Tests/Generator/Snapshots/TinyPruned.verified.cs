@@ -4,8 +4,8 @@
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
 // Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Relu (-0 in, -4 out)       [1,12]                  96        18     81.3%  dense SIMD (~4 ns)
-// 1      Dense (-4 in, -0 out)            [1,3]                   36         5     86.1%  block 4x1 (~2.5 ns)
+// 0      Dense+Relu (-0 in, -4 out)       [1,12]                  96        18     81.3%  dense SIMD (~6.3 ns)
+// 1      Dense (-4 in, -0 out)            [1,3]                   36         5     86.1%  unrolled (~2.3 ns)
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
 
@@ -119,7 +119,7 @@ namespace Snapshots
         }
 
         // Layer 0: Gemm 'fc1' + Relu 'relu1'
-        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 4 ns, sparse rows 12.3 ns, 16x1 blocks 4.6 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 6.3 ns, sparse rows 14.5 ns, 16x1 blocks 7.9 ns, unrolled 8.6 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
@@ -173,29 +173,31 @@ namespace Snapshots
         };
 
         // Layer 1: Gemm 'fc2'
-        //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: block-sparse SIMD: 4 nonzero 4x1 blocks (33.3% occupancy), one vector FMA each (cost model: dense 5.4 ns, sparse rows 3.3 ns, 4x1 blocks 2.5 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: unrolled: 5 multiply-adds as straight-line code with the weights as literals (cost model: dense 8.9 ns, sparse rows 3.9 ns, 4x1 blocks 3.9 ns, unrolled 2.3 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.BlockColumns(4, Layer1_Blocks, Layer1_BlockInputs, Layer1_TileStarts, Layer1_Bias, x, y);
+            Layer1_Part0(x, y);
         }
 
-        // 4 nonzero blocks of 4 outputs x 1 input (33.3% of all blocks), tile by tile; each block's input; where each tile starts.
-        private static ReadOnlySpan<float> Layer1_Blocks => new float[]
+        // Outputs 0-2 of 3: 5 nonzero weights as literals.
+        private static void Layer1_Part0(ReadOnlySpan<float> x, Span<float> y)
         {
-            0f, 0f, 0.678542972f, 0f, -0.258226156f, -0.784184217f, 0f, 0f,
-            0f, 0f, 0.98194021f, 0f, -0.809312582f, 0f, 0f, 0f,
-        };
-        private static ReadOnlySpan<int> Layer1_BlockInputs => new int[]
-        {
-            4, 6, 8, 10,
-        };
-        private static ReadOnlySpan<int> Layer1_TileStarts => new int[]
-        {
-            0, 4,
-        };
+            _ = x[11];
+            _ = y[2];
+            float a0, a1;
+            a0 = x[6] * -0.258226156f;
+            a1 = x[10] * -0.809312582f;
+            y[0] = 0.0475334972f + (a0 + a1);
+            a0 = x[6] * -0.784184217f;
+            y[1] = 0.677637577f + a0;
+            a0 = x[4] * 0.678542972f;
+            a1 = x[8] * 0.98194021f;
+            y[2] = 0.604543269f + (a0 + a1);
+        }
+
         private static ReadOnlySpan<float> Layer1_Bias => new float[]
         {
-            0.0475334972f, 0.677637577f, 0.604543269f, 0f,
+            0.0475334972f, 0.677637577f, 0.604543269f,
         };
 
         // Layer 1, batch of 16 (feature-major [features][16]).
