@@ -177,21 +177,23 @@ namespace PrunedCodegen.Graph
                 if (size < 0 || size > Shapes.MaxElements)
                     throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: pads {begin[d]} and {end[d]} give axis {d} the size {size}");
                 if (d == 0 && x.IsBatched && (begin[d] != 0 || end[d] != 0)) throw BatchMix(where, "it pads the batch dim");
-                if (x.Shape[d] == 0 && size > 0 && mode != "constant")
-                    throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: {mode} padding of the empty axis {d}");
                 shape[d] = (int)size;
             }
             Shapes.Count(shape);
 
+            // Negative pads crop first; the positive ones then pad what is left (as the ONNX reference does).
             var strides = Strides(x.Shape);
             var offsets = new int[rank][];
             for (int d = 0; d < rank; d++)
             {
-                int n = x.Shape[d];
+                long first = Math.Max(0, -begin[d]);
+                int n = (int)(x.Shape[d] - first - Math.Max(0, -end[d]));
+                if (n <= 0 && shape[d] > 0 && mode != "constant")
+                    throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: {mode} padding of axis {d}, which the negative pads crop to nothing");
                 offsets[d] = new int[shape[d]];
                 for (int o = 0; o < shape[d]; o++)
                 {
-                    long i = o - begin[d];
+                    long i = o - Math.Max(0, begin[d]);
                     int source = mode switch
                     {
                         "constant" => i >= 0 && i < n ? (int)i : -1,
@@ -199,7 +201,7 @@ namespace PrunedCodegen.Graph
                         "wrap" => (int)(((i % n) + n) % n),
                         _ => Reflect(i, n),
                     };
-                    offsets[d][o] = source < 0 ? -1 : source * strides[d];
+                    offsets[d][o] = source < 0 ? -1 : (int)(first + source) * strides[d];
                 }
             }
             string what = $"Pad {mode} [{string.Join(",", pads)}]" + (mode != "constant" ? "" : fillInput != null ? " value from input" : $" value {Emitting.CSharpLiterals.Float(fill)}");

@@ -42,7 +42,7 @@ namespace PrunedCodegen.Graph
             ActivationKind.HardSigmoid => float.IsNaN(x) ? x : System.Math.Max(0f, System.Math.Min(1f, Alpha * x + Beta)),
             ActivationKind.HardSwish => float.IsNaN(x) ? x : x * System.Math.Max(0f, System.Math.Min(1f, x * (1f / 6f) + 0.5f)),
             ActivationKind.Softplus => (float)(System.Math.Max(x, 0.0) + System.Math.Log(1 + System.Math.Exp(-System.Math.Abs((double)x)))),
-            ActivationKind.Gelu => Erfc(-x * 0.70710678118654752) is var e && e == 0 ? 0f : (float)(0.5 * x * e),
+            ActivationKind.Gelu => (float)(0.5 * x * Erfc(-x * 0.70710678118654752)),
             ActivationKind.GeluTanh => (float)(0.5 * x * (1 + System.Math.Tanh(0.79788456080286536 * (x + 0.044715 * (double)x * x * x)))),
             ActivationKind.Exp => (float)System.Math.Exp(x),
             ActivationKind.Sqrt => (float)System.Math.Sqrt(x),

@@ -643,13 +643,13 @@ namespace PrunedCodegen.Generated
             }
         }
 
-        /// <summary>Gelu (approximate="none"): x/2 * erfc(-x / sqrt 2).</summary>
+        /// <summary>Gelu (approximate="none"): x/2 * erfc(-x / sqrt 2); like ONNX Runtime, -inf gives -inf * 0 = NaN.</summary>
         public static void Gelu(Span<float> y)
         {
             for (int i = 0; i < y.Length; i++)
             {
-                double x = y[i], e = Erfc(-x * 0.70710678118654752);
-                y[i] = e == 0.0 ? 0f : (float)(0.5 * x * e);   // erfc underflows to 0 for x -> -inf: 0, not inf * 0
+                double x = y[i];
+                y[i] = (float)(0.5 * x * Erfc(-x * 0.70710678118654752));
             }
         }
 
