@@ -3,7 +3,7 @@ using PrunedCodegen.Graph;
 
 namespace PrunedCodegen.Emitting
 {
-    // Layers that only move data: gathers (Transpose, Pad) and Concat.
+    // Layers that only move data, gathers (Transpose, Pad) and Concat, and the reductions.
     internal sealed partial class ModelEmitter
     {
         private void EmitGather(int index, GatherOp g)
@@ -53,6 +53,15 @@ namespace PrunedCodegen.Emitting
                 }
                 _w.Close();
             }
+            _w.Close();
+        }
+
+        private void EmitReduce(int index, ReduceOp r)
+        {
+            string op = r.Kind == ReduceKind.Max ? "MaxOp" : r.Kind == ReduceKind.Min ? "MinOp" : "AddOp";
+            float scale = r.Kind == ReduceKind.Mean ? 1f / r.Length : 1f;
+            _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
+            _w.Line($"{K}.Reduce<{K}.{op}>(x, y, {I(r.Outer)}, {I(r.Length)}, {I(r.Inner)}, scale: {CSharpLiterals.Float(scale)});");
             _w.Close();
         }
 

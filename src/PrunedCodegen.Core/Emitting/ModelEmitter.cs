@@ -336,6 +336,7 @@ namespace PrunedCodegen.Emitting
                     break;
                 case GatherOp g: EmitGather(index, g); break;
                 case ConcatOp c: EmitConcat(index, c); break;
+                case ReduceOp r: EmitReduce(index, r); break;
                 case SoftmaxOp s:
                     _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
                     _w.Line($"{K}.Softmax(x, y, {I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}, log: {(s.Log ? "true" : "false")});");
@@ -544,6 +545,7 @@ namespace PrunedCodegen.Emitting
             UnaryOp u => u.Activation.Kind == ActivationKind.None ? $"Y = X, shape {Shapes.Format(u.Output.Shape)}." : $"Y = {u.Activation.Describe()}(X), shape {Shapes.Format(u.Output.Shape)}.",
             GatherOp g => DescribeGather(g),
             ConcatOp c => DescribeConcat(c),
+            ReduceOp r => $"Y = Reduce{r.Kind}(X) over {I(r.Length)} elements ([{I(r.Outer)}, {I(r.Length)}, {I(r.Inner)}] view) -> {Shapes.Format(r.Output.Shape)}.",
             SoftmaxOp s => $"Y = {(s.Log ? "LogSoftmax" : "Softmax")}(X) over {I(s.Length)} elements ([{I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}] view), shape {Shapes.Format(s.Output.Shape)}.",
             _ => op.GetType().Name,
         };
@@ -575,6 +577,7 @@ namespace PrunedCodegen.Emitting
             SoftmaxOp s => s.Log ? "LogSoftmax" : "Softmax",
             GatherOp g => g.What.Split(' ')[0],
             ConcatOp _ => "Concat",
+            ReduceOp r => "Reduce" + r.Kind,
             _ => op.GetType().Name,
         };
 

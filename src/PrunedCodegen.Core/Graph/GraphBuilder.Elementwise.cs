@@ -13,7 +13,7 @@ namespace PrunedCodegen.Graph
         /// <summary>The ONNX ops lowered in this file.</summary>
         private static string[] ElementwiseOps => new[]
         {
-            "Elu", "Selu", "HardSigmoid", "HardSwish", "Softplus", "Gelu", "Exp", "Sqrt", "PRelu", "Sum",
+            "Elu", "Selu", "HardSigmoid", "HardSwish", "Softplus", "Gelu", "Exp", "Log", "Sqrt", "PRelu", "Sum",
         };
 
         /// <summary>Selu's defaults, as float32 (the ONNX spec gives them to this precision).</summary>
@@ -41,6 +41,7 @@ namespace PrunedCodegen.Graph
                 case "HardSwish": LowerUnary(node, new Activation(ActivationKind.HardSwish), where); return true;
                 case "Softplus": LowerUnary(node, new Activation(ActivationKind.Softplus), where); return true;
                 case "Exp": LowerUnary(node, new Activation(ActivationKind.Exp), where); return true;
+                case "Log": LowerUnary(node, new Activation(ActivationKind.Log), where); return true;
                 case "Sqrt": LowerUnary(node, new Activation(ActivationKind.Sqrt), where); return true;
                 case "Gelu":
                 {

@@ -3,13 +3,13 @@ using System.Collections.Generic;
 namespace PrunedCodegen.Graph
 {
     /// <summary>
-    /// An activation applied elementwise, possibly fused into the layer before it. Exp and Sqrt are plain unary
+    /// An activation applied elementwise, possibly fused into the layer before it. Exp, Log and Sqrt are plain unary
     /// functions; they ride along because they are elementwise too. GeluTanh is Gelu with approximate="tanh".
     /// </summary>
     internal enum ActivationKind
     {
         None, Relu, LeakyRelu, Sigmoid, Tanh, Clip,
-        Elu, Selu, HardSigmoid, HardSwish, Softplus, Gelu, GeluTanh, Exp, Sqrt,
+        Elu, Selu, HardSigmoid, HardSwish, Softplus, Gelu, GeluTanh, Exp, Log, Sqrt,
     }
 
     /// <summary>
@@ -23,7 +23,7 @@ namespace PrunedCodegen.Graph
         /// <summary>True when the activation maps 0 to 0 (a pruned neuron stays dead through it).</summary>
         public bool KeepsZero => Kind switch
         {
-            ActivationKind.Sigmoid or ActivationKind.Softplus or ActivationKind.Exp => false,
+            ActivationKind.Sigmoid or ActivationKind.Softplus or ActivationKind.Exp or ActivationKind.Log => false,
             ActivationKind.HardSigmoid => Beta <= 0,
             ActivationKind.Clip => Min <= 0 && Max >= 0,
             _ => true,
@@ -45,6 +45,7 @@ namespace PrunedCodegen.Graph
             ActivationKind.Gelu => (float)(0.5 * x * Erfc(-x * 0.70710678118654752)),
             ActivationKind.GeluTanh => (float)(0.5 * x * (1 + System.Math.Tanh(0.79788456080286536 * (x + 0.044715 * (double)x * x * x)))),
             ActivationKind.Exp => (float)System.Math.Exp(x),
+            ActivationKind.Log => (float)System.Math.Log(x),
             ActivationKind.Sqrt => (float)System.Math.Sqrt(x),
             _ => x,
         };

@@ -373,6 +373,47 @@ namespace PrunedCodegen.Tests.Models
             AssertMatchesOrt(b);
         }
 
+        // ---- reductions ----
+
+        [Theory]
+        [InlineData("ReduceSum", 11)]
+        [InlineData("ReduceSum", 13)]
+        [InlineData("ReduceMean", 13)]
+        [InlineData("ReduceMean", 18)]
+        [InlineData("ReduceMax", 13)]
+        [InlineData("ReduceMax", 18)]
+        [InlineData("ReduceMin", 13)]
+        [InlineData("ReduceMin", 18)]
+        public void Reductions_over_axes_with_and_without_keepdims(string op, long opset)
+        {
+            // x [N, 3, 4, 5]: one axis, two axes (one negative), all non-batch axes; keepdims 1 and 0. Then Log of the
+            // (shifted) result, as the expanded softmax does.
+            bool axesAsInput = opset >= (op == "ReduceSum" ? 13 : 18);
+            var b = new ModelBuilder(opset).Input("x", null, 3, 4, 5);
+            if (opset >= 18) b.Model.IrVersion = 9;
+            var cases = new (long[] Axes, bool Keep, long?[] Shape)[]
+            {
+                (new long[] { 2 }, true, new long?[] { null, 3, 1, 5 }),
+                (new long[] { 1, -1 }, false, new long?[] { null, 4 }),
+                (new long[] { 3, 1, 2 }, true, new long?[] { null, 1, 1, 1 }),
+                (new long[] { 3 }, false, new long?[] { null, 3, 4 }),
+            };
+            for (int c = 0; c < cases.Length; c++)
+            {
+                var (axes, keep, shape) = cases[c];
+                string name = "y" + c;
+                b.Output(name, shape);
+                if (axesAsInput)
+                    b.Int64Initializer("axes" + c, axes).Node(op, new[] { "x", "axes" + c }, new[] { name }, "", Int("keepdims", keep ? 1 : 0));
+                else
+                    b.Node(op, new[] { "x" }, new[] { name }, "", Ints("axes", axes), Int("keepdims", keep ? 1 : 0));
+            }
+            b.Output("logged", null, 3, 1, 5).Node("Exp", new[] { "y0" }, new[] { "e" }).Node("Log", new[] { "e" }, new[] { "logged" });
+            // No NaN or infinities: ONNX Runtime's ReduceMax/Min skip NaN where the ONNX reference (numpy) propagates it,
+            // as the generated code does; sums of mixed infinities are NaN either way.
+            AssertMatchesOrt(b, batch: 2, specials: false, atol: 2e-5f, rtol: 2e-5f);
+        }
+
         // ---- refusals ----
 
         [Theory]
@@ -381,6 +422,7 @@ namespace PrunedCodegen.Tests.Models
         [InlineData("Pad", DiagnosticIds.UnsupportedOp)]             // unknown mode
         [InlineData("Concat", DiagnosticIds.UnknownShape)]           // along the batch dim
         [InlineData("Gelu", DiagnosticIds.InvalidNode)]              // unknown approximation
+        [InlineData("ReduceMax", DiagnosticIds.UnknownShape)]        // over the batch dim
         public void Invalid_uses_end_in_a_diagnostic(string op, string id)
         {
             var b = new ModelBuilder(opset: 20).Input("x", null, 3).Output("y", null, 3);
@@ -391,6 +433,7 @@ namespace PrunedCodegen.Tests.Models
                 case "Squeeze": b.Int64Initializer("axes", 1).Node("Squeeze", new[] { "x", "axes" }, new[] { "y" }); break;
                 case "Pad": b.Int64Initializer("pads", 0, 1, 0, 1).Node("Pad", new[] { "x", "pads" }, new[] { "y" }, "", Str("mode", "mirror")); break;
                 case "Concat": b.Node("Concat", new[] { "x", "x" }, new[] { "y" }, "", Int("axis", 0)); break;
+                case "ReduceMax": b.Int64Initializer("axes", 0).Node("ReduceMax", new[] { "x", "axes" }, new[] { "y" }); break;
                 default: b.Node("Gelu", new[] { "x" }, new[] { "y" }, "", Str("approximate", "erf")); break;
             }
             var result = ModelCompiler.Compile(b.Build(), new CompileOptions("Model", "Tests", "model.onnx"));

@@ -668,6 +668,11 @@ namespace PrunedCodegen.Generated
             for (int i = 0; i < y.Length; i++) y[i] = MathF.Exp(y[i]);
         }
 
+        public static void Log(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = MathF.Log(y[i]);
+        }
+
         public static void Sqrt(Span<float> y)
         {
             for (int i = 0; i < y.Length; i++) y[i] = MathF.Sqrt(y[i]);
@@ -791,6 +796,26 @@ namespace PrunedCodegen.Generated
                     if (++index[d] < shape[d]) break;
                     index[d] = 0;
                 }
+            }
+        }
+
+        /// <summary>
+        /// Y[o, i] = TOp folded over j of X[o, j, i] (X viewed as [outer, length, inner]), times <paramref name="scale"/>:
+        /// AddOp for a sum (scale 1/length for a mean), MaxOp or MinOp (NaN propagates).
+        /// </summary>
+        public static void Reduce<TOp>(ReadOnlySpan<float> x, Span<float> y, int outer, int length, int inner, float scale) where TOp : struct, IBinaryOp
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                Span<float> row = y.Slice(o * inner, inner);
+                x.Slice(o * length * inner, inner).CopyTo(row);
+                for (int j = 1; j < length; j++)
+                {
+                    ReadOnlySpan<float> next = x.Slice((o * length + j) * inner, inner);
+                    for (int i = 0; i < inner; i++)
+                        row[i] = TOp.Apply(row[i], next[i]);
+                }
+                if (scale != 1f) for (int i = 0; i < inner; i++) row[i] *= scale;
             }
         }
 
