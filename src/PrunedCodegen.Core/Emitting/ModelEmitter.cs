@@ -337,6 +337,7 @@ namespace PrunedCodegen.Emitting
                 case GatherOp g: EmitGather(index, g); break;
                 case ConcatOp c: EmitConcat(index, c); break;
                 case ReduceOp r: EmitReduce(index, r); break;
+                case WhereOp w: EmitWhere(index, w); break;
                 case SoftmaxOp s:
                     _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
                     _w.Line($"{K}.Softmax(x, y, {I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}, log: {(s.Log ? "true" : "false")});");
@@ -545,6 +546,7 @@ namespace PrunedCodegen.Emitting
             UnaryOp u => u.Activation.Kind == ActivationKind.None ? $"Y = X, shape {Shapes.Format(u.Output.Shape)}." : $"Y = {u.Activation.Describe()}(X), shape {Shapes.Format(u.Output.Shape)}.",
             GatherOp g => DescribeGather(g),
             ConcatOp c => DescribeConcat(c),
+            WhereOp w => $"Y = Where(C, A, B): {Shapes.Format(w.Condition.Shape)}, {Shapes.Format(w.A.Shape)}, {Shapes.Format(w.B.Shape)} -> {Shapes.Format(w.Output.Shape)}.",
             ReduceOp r => $"Y = Reduce{r.Kind}(X) over {I(r.Length)} elements ([{I(r.Outer)}, {I(r.Length)}, {I(r.Inner)}] view) -> {Shapes.Format(r.Output.Shape)}.",
             SoftmaxOp s => $"Y = {(s.Log ? "LogSoftmax" : "Softmax")}(X) over {I(s.Length)} elements ([{I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}] view), shape {Shapes.Format(s.Output.Shape)}.",
             _ => op.GetType().Name,
@@ -577,6 +579,7 @@ namespace PrunedCodegen.Emitting
             SoftmaxOp s => s.Log ? "LogSoftmax" : "Softmax",
             GatherOp g => g.What.Split(' ')[0],
             ConcatOp _ => "Concat",
+            WhereOp _ => "Where",
             ReduceOp r => "Reduce" + r.Kind,
             _ => op.GetType().Name,
         };

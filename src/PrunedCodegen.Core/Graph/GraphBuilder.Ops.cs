@@ -278,6 +278,9 @@ namespace PrunedCodegen.Graph
             BinaryKind.Div => x / y,
             BinaryKind.Max => Math.Max(x, y),
             BinaryKind.Min => Math.Min(x, y),
+            BinaryKind.Pow => (float)Math.Pow(x, y),
+            BinaryKind.Less => x < y ? 1f : 0f,
+            BinaryKind.Greater => x > y ? 1f : 0f,
             _ => x < 0 ? x * y : x,   // PRelu
         };
 

@@ -249,9 +249,12 @@ namespace PrunedCodegen.Graph
             value.Data ?? throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
                 $"{where}: '{Text.Quote(value.Name)}' is an integer tensor where a float tensor is expected");
 
-        private static void RequireFloat(IrValue value, string where)
+        private void RequireFloat(IrValue value, string where)
         {
             if (value.Kind == ValueKind.Constant) FloatData(value, where);
+            if (IsBoolean(value))
+                throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
+                    $"{where}: '{Text.Quote(value.Name)}' is a bool tensor where a float tensor is expected; bool values may only feed Where");
         }
 
         private IrValue NewValue(string name, int[] shape, bool batched)

@@ -9,7 +9,7 @@ namespace PrunedCodegen.Graph
     internal enum ActivationKind
     {
         None, Relu, LeakyRelu, Sigmoid, Tanh, Clip,
-        Elu, Selu, HardSigmoid, HardSwish, Softplus, Gelu, GeluTanh, Exp, Log, Sqrt,
+        Elu, Selu, HardSigmoid, HardSwish, Softplus, Gelu, GeluTanh, Exp, Log, Sqrt, Erf,
     }
 
     /// <summary>
@@ -47,6 +47,7 @@ namespace PrunedCodegen.Graph
             ActivationKind.Exp => (float)System.Math.Exp(x),
             ActivationKind.Log => (float)System.Math.Log(x),
             ActivationKind.Sqrt => (float)System.Math.Sqrt(x),
+            ActivationKind.Erf => (float)Erf(x),
             _ => x,
         };
 
@@ -65,6 +66,20 @@ namespace PrunedCodegen.Graph
         /// The complementary error function, to a fractional error below 1.2e-7 everywhere (Chebyshev fit of
         /// Numerical Recipes' erfcc); the generated Kernels.Gelu uses the same formula. Gelu(x) = x/2 erfc(-x/sqrt 2).
         /// </summary>
+        /// <summary>erf: its Maclaurin series below |x| = 0.5 (full relative precision near 0), 1 - erfc above; as Kernels.Erf.</summary>
+        private static double Erf(double x)
+        {
+            if (double.IsNaN(x)) return x;
+            if (System.Math.Abs(x) >= 0.5) return 1 - Erfc(x);
+            double x2 = x * x, term = x, sum = x;
+            for (int n = 1; n < 12; n++)
+            {
+                term *= -x2 / n;
+                sum += term / (2 * n + 1);
+            }
+            return sum * 1.1283791670955126;
+        }
+
         private static double Erfc(double x)
         {
             double z = System.Math.Abs(x), t = 1 / (1 + 0.5 * z);
@@ -74,7 +89,8 @@ namespace PrunedCodegen.Graph
         }
     }
 
-    internal enum BinaryKind { Add, Sub, Mul, Div, Max, Min, PRelu }
+    /// <summary>Binary ops; Less and Greater give 1 or 0 (a bool tensor, which only Where may read).</summary>
+    internal enum BinaryKind { Add, Sub, Mul, Div, Max, Min, PRelu, Pow, Less, Greater }
 
     /// <summary>One operation of the lowered graph. Every op names the ONNX node(s) it came from.</summary>
     internal abstract class IrOp

@@ -148,6 +148,51 @@ namespace PrunedCodegen.Tests.Models
             Assert.Contains("3 constant neuron(s) removed here", source);
         }
 
+        [Fact]
+        public void Erf_pow_max_min_comparisons_where_and_castlike()
+        {
+            // The primitives that function-expanded activations are made of, with broadcasting between operands.
+            var b = new ModelBuilder(opset: 19).Input("x", null, 4, 6).Input("t", 6).Output("erf", null, 4, 6).Output("pow", null, 4, 6)
+                .Output("pow_const", null, 4, 6).Output("max", null, 4, 6).Output("min", null, 4, 6).Output("where", null, 4, 6)
+                .Output("where_scalar", null, 4, 6).Output("cast", null, 4, 6);
+            b.Model.IrVersion = 9;
+            b.Initializer("three", new long[0], new[] { 3f }).Initializer("half", new long[] { 1 }, new[] { 0.5f })
+                .Node("Erf", new[] { "x" }, new[] { "erf" })
+                .Node("Pow", new[] { "x", "t" }, new[] { "pow" })
+                .Node("Pow", new[] { "x", "three" }, new[] { "pow_const" })
+                .Node("Max", new[] { "x", "t", "half" }, new[] { "max" })
+                .Node("Min", new[] { "x", "t" }, new[] { "min" })
+                .Node("Less", new[] { "x", "t" }, new[] { "less" })
+                .Node("Where", new[] { "less", "x", "t" }, new[] { "where" })
+                .Node("Greater", new[] { "x", "half" }, new[] { "greater" })
+                .Node("Where", new[] { "greater", "three", "x" }, new[] { "where_scalar" })
+                .Node("CastLike", new[] { "x", "t" }, new[] { "cast" });
+            // Pow of negative bases to fractional powers is NaN in both; NaN/Inf inputs are left out because ONNX
+            // Runtime's Max/Min skip NaN where the ONNX reference propagates it.
+            AssertMatchesOrt(b, batch: 3, specials: false);
+        }
+
+        [Fact]
+        public void Erf_near_zero_keeps_its_relative_precision()
+        {
+            var b = new ModelBuilder(opset: 13).Input("x", 9).Output("y", 9).Node("Erf", new[] { "x" }, new[] { "y" });
+            var x = new[] { 1e-30f, -1e-7f, 3e-5f, 0.01f, -0.25f, 0.49f, 0.5f, -2f, 4f };
+            byte[] onnx = b.Build();
+            var expected = OrtOracle.Run(onnx, OracleInput.Float("x", x, 9));
+            Tolerance.AssertClose(expected[0].Data, CompiledModel.Load(onnx).Predict(x)[0], 0f, 1e-6f, "erf");
+        }
+
+        [Fact]
+        public void A_comparison_result_only_feeds_where()
+        {
+            var b = new ModelBuilder().Input("x", 3).Input("y", 3).Output("z", 3)
+                .Node("Less", new[] { "x", "y" }, new[] { "mask" })
+                .Node("Add", new[] { "mask", "x" }, new[] { "z" });
+            var result = ModelCompiler.Compile(b.Build(), new CompileOptions("Model", "Tests", "model.onnx"));
+            Assert.False(result.Succeeded);
+            Assert.Contains(result.Diagnostics, d => d.Id == DiagnosticIds.UnsupportedDataType && d.Message.Contains("bool"));
+        }
+
         // ---- broadcasting ----
 
         [Theory]

@@ -673,6 +673,23 @@ namespace PrunedCodegen.Generated
             for (int i = 0; i < y.Length; i++) y[i] = MathF.Log(y[i]);
         }
 
+        /// <summary>erf: its Maclaurin series below |x| = 0.5 (full relative precision near 0), 1 - erfc above.</summary>
+        public static void Erf(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++)
+            {
+                double x = y[i];
+                if (Math.Abs(x) >= 0.5) { y[i] = (float)(1.0 - Erfc(x)); continue; }
+                double x2 = x * x, term = x, sum = x;
+                for (int n = 1; n < 12; n++)
+                {
+                    term *= -x2 / n;
+                    sum += term / (2 * n + 1);
+                }
+                y[i] = (float)(sum * 1.1283791670955126);
+            }
+        }
+
         public static void Sqrt(Span<float> y)
         {
             for (int i = 0; i < y.Length; i++) y[i] = MathF.Sqrt(y[i]);
@@ -819,6 +836,33 @@ namespace PrunedCodegen.Generated
             }
         }
 
+        /// <summary>
+        /// Y = condition != 0 ? A : B with ONNX broadcasting of all three: the output index runs over
+        /// <paramref name="shape"/>, each operand with its own strides (0 along broadcast dims).
+        /// </summary>
+        public static void Where(ReadOnlySpan<float> condition, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y,
+            ReadOnlySpan<int> shape, ReadOnlySpan<int> cStrides, ReadOnlySpan<int> aStrides, ReadOnlySpan<int> bStrides)
+        {
+            int rank = shape.Length;
+            Span<int> index = stackalloc int[rank];
+            for (int e = 0; e < y.Length; e++)
+            {
+                int ic = 0, ia = 0, ib = 0;
+                for (int d = 0; d < rank; d++)
+                {
+                    ic += index[d] * cStrides[d];
+                    ia += index[d] * aStrides[d];
+                    ib += index[d] * bStrides[d];
+                }
+                y[e] = condition[ic] != 0f ? a[ia] : b[ib];
+                for (int d = rank - 1; d >= 0; d--)
+                {
+                    if (++index[d] < shape[d]) break;
+                    index[d] = 0;
+                }
+            }
+        }
+
         public interface IBinaryOp
         {
             static abstract float Apply(float a, float b);
@@ -831,6 +875,10 @@ namespace PrunedCodegen.Generated
         public readonly struct MaxOp : IBinaryOp { public static float Apply(float a, float b) => MathF.Max(a, b); }
         public readonly struct MinOp : IBinaryOp { public static float Apply(float a, float b) => MathF.Min(a, b); }
         /// <summary>PRelu: x where x &gt;= 0, else slope * x (b is the slope).</summary>
+        public readonly struct PowOp : IBinaryOp { public static float Apply(float a, float b) => MathF.Pow(a, b); }
+        /// <summary>Comparisons give 1 or 0: the bool tensors that feed Where.</summary>
+        public readonly struct LessOp : IBinaryOp { public static float Apply(float a, float b) => a < b ? 1f : 0f; }
+        public readonly struct GreaterOp : IBinaryOp { public static float Apply(float a, float b) => a > b ? 1f : 0f; }
         public readonly struct PReluOp : IBinaryOp { public static float Apply(float a, float b) => a < 0f ? a * b : a; }
 
         /// <summary>Elementwise op on operands of the same shape.</summary>
