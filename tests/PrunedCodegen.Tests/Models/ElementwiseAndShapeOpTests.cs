@@ -193,6 +193,22 @@ namespace PrunedCodegen.Tests.Models
             Assert.Contains(result.Diagnostics, d => d.Id == DiagnosticIds.UnsupportedDataType && d.Message.Contains("bool"));
         }
 
+        [Theory]
+        [InlineData("Elu")]
+        [InlineData("Softplus")]
+        [InlineData("Gelu")]
+        public void New_activations_run_in_the_sixteen_sample_batch_path(string activation)
+        {
+            // An 85%-sparse MLP is a chain of dense layers and activations: PredictBatch runs it feature-major.
+            var b = Mlp(20, 24, 6, seed: 57, zeroFraction: 0.85);
+            b.Model.Graph!.Nodes[1].OpType = activation;
+            b.Model.OpsetImports[0].Version = 20;
+            b.Model.IrVersion = 9;
+            string source = AssertMatchesOrt(b, batch: 19, specials: false, atol: 1e-5f);
+            Assert.Contains("Run_Batch(", source);
+            Assert.Contains($"Dense+{activation}", source);
+        }
+
         // ---- broadcasting ----
 
         [Theory]
