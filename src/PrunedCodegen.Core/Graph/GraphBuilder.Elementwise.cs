@@ -133,9 +133,8 @@ namespace PrunedCodegen.Graph
                     $"{where}: the condition '{Text.Quote(condition.Name)}' must be a bool tensor computed by a comparison (Less, Greater)");
             RequireFloat(a, where); RequireFloat(b, where);
             var operands = new[] { condition, a, b };
-            int[]? shape = Shapes.Broadcast(Shapes.Broadcast(condition.Shape, a.Shape) ?? new[] { -1 }, b.Shape);
-            if (shape == null || shape.Contains(-1) || Shapes.Broadcast(condition.Shape, a.Shape) == null)
-                throw new ModelCompileException(DiagnosticIds.InvalidNode,
+            int[] shape = (Shapes.Broadcast(condition.Shape, a.Shape) is int[] ca ? Shapes.Broadcast(ca, b.Shape) : null)
+                ?? throw new ModelCompileException(DiagnosticIds.InvalidNode,
                     $"{where}: shapes {string.Join(", ", operands.Select(v => Shapes.Format(v.Shape)))} do not broadcast");
             bool batched = operands.Any(v => v.IsBatched);
             foreach (var v in operands)

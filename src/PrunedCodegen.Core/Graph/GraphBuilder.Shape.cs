@@ -103,10 +103,10 @@ namespace PrunedCodegen.Graph
             var x = Input(node, 0, where);
             RequireFloat(x, where);
             int rank = x.Shape.Length;
-            int[] perm = attrs.Ints("perm")?.Select(p => (int)Math.Max(int.MinValue, Math.Min(int.MaxValue, p))).ToArray()
-                ?? Enumerable.Range(0, rank).Reverse().ToArray();
-            if (perm.Length != rank || perm.Any(p => p < 0 || p >= rank) || perm.Distinct().Count() != rank)
-                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: perm [{string.Join(",", perm)}] is not a permutation of {rank} axes");
+            long[] spec = attrs.Ints("perm")?.ToArray() ?? Enumerable.Range(0, rank).Reverse().Select(a => (long)a).ToArray();
+            if (spec.Length != rank || spec.Any(p => p < 0 || p >= rank) || spec.Distinct().Count() != rank)
+                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: perm [{string.Join(",", spec)}] is not a permutation of {rank} axes");
+            int[] perm = spec.Select(p => (int)p).ToArray();
             if (x.IsBatched && perm[0] != 0) throw BatchMix(where, "the permutation moves the batch dim");
 
             var shape = perm.Select(p => x.Shape[p]).ToArray();

@@ -227,19 +227,25 @@ namespace PrunedCodegen.Tests.Conformance
             return result;
         }
 
+        private static readonly System.Text.RegularExpressions.Regex s_diagnosticId =
+            new System.Text.RegularExpressions.Regex(@"PCG\d{4}", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
         /// <summary>The markdown table of outcomes per op (crashes count as failures) and the closing line.</summary>
         public static string FormatTable(IReadOnlyList<NodeOutcome> outcomes)
         {
             var sb = new StringBuilder();
-            sb.Append("| op | passed | failed | unsupported |\n");
+            sb.Append("| op | passed | failed | unsupported (diagnostic) |\n");
             sb.Append("| --- | ---: | ---: | ---: |\n");
             var rows = outcomes.GroupBy(o => o.OpsKey)
                 .OrderBy(g => g.Key.Contains('+') ? 1 : 0)
                 .ThenBy(g => g.Key, StringComparer.Ordinal);
             foreach (var g in rows)
             {
+                var unsupported = g.Where(o => o.Kind == NodeOutcomeKind.Unsupported).ToList();
+                var ids = unsupported.SelectMany(o => s_diagnosticId.Matches(o.Detail).Select(m => m.Value)).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToList();
+                string refused = unsupported.Count == 0 ? "0" : $"{unsupported.Count} ({string.Join(", ", ids)})";
                 sb.Append(CultureInfo.InvariantCulture,
-                    $"| {g.Key} | {g.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {g.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {g.Count(o => o.Kind == NodeOutcomeKind.Unsupported)} |\n");
+                    $"| {g.Key} | {g.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {g.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {refused} |\n");
             }
             sb.Append(CultureInfo.InvariantCulture,
                 $"| **total** | {outcomes.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {outcomes.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {outcomes.Count(o => o.Kind == NodeOutcomeKind.Unsupported)} |\n");

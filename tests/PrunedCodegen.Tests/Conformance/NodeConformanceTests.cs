@@ -120,7 +120,9 @@ namespace PrunedCodegen.Tests.Conformance
             "(run the tests with `PCG_WRITE_OP_TABLE=1` to refresh). Each row counts the test folders whose graph uses\n" +
             "exactly that op (or that set of ops, for function-expanded variants). *passed*: the generated C# matched the\n" +
             "expected outputs within atol 1e-4 + rtol 1e-4; *failed*: it did not, or failed to build or run; *unsupported*:\n" +
-            "the generator declined the model with a diagnostic (unsupported op or data type, unknown shape, invalid node).\n\n" +
+            "the generator declined the model with a diagnostic (unsupported op or data type, unknown shape, invalid node).\n" +
+            "The folders that pass are also listed in `tests/PrunedCodegen.Tests/Conformance/Baseline/` (one file per row);\n" +
+            "the test fails when one of them stops passing.\n\n" +
             table + "\n" + line + "\n";
     }
 }
