@@ -117,7 +117,7 @@ namespace PrunedCodegen.Graph
             }
             var strides = Strides(x.Shape);
             var offsets = perm.Select(p => Enumerable.Range(0, x.Shape[p]).Select(i => i * strides[p]).ToArray()).ToArray();
-            DefineOutput(node, 0, Gather(x, shape, offsets, 0f, $"Transpose perm=[{string.Join(",", perm)}]", node), where);
+            DefineOutput(node, 0, Gather(x, shape, offsets, 0f, $"Transpose perm=[{InvariantList(perm.Select(a => (long)a))}]", node), where);
         }
 
         private void LowerPad(OnnxNode node, string where)
@@ -204,7 +204,7 @@ namespace PrunedCodegen.Graph
                     offsets[d][o] = source < 0 ? -1 : (int)(first + source) * strides[d];
                 }
             }
-            string what = $"Pad {mode} [{string.Join(",", pads)}]" + (mode != "constant" ? "" : fillInput != null ? " value from input" : $" value {Emitting.CSharpLiterals.Float(fill)}");
+            string what = $"Pad {mode} [{InvariantList(pads)}]" + (mode != "constant" ? "" : fillInput != null ? " value from input" : $" value {Emitting.CSharpLiterals.Float(fill)}");
             DefineOutput(node, 0, Gather(x, shape, offsets, fill, what, node, mode == "constant" ? fillInput : null), where);
         }
 
@@ -302,6 +302,10 @@ namespace PrunedCodegen.Graph
             _graph.Ops.Add(new GatherOp(x, output, offsets, fill, what, Source(node)) { FillInput = fillInput });
             return output;
         }
+
+        /// <summary>"1,-2,3" whatever the culture (some write the minus sign as U+2212): it reaches the generated comments.</summary>
+        private static string InvariantList(IEnumerable<long> values) =>
+            string.Join(",", values.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         /// <summary>Row-major element strides of a shape.</summary>
         private static int[] Strides(int[] shape)

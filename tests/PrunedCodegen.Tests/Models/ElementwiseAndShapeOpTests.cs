@@ -407,6 +407,26 @@ namespace PrunedCodegen.Tests.Models
             Assert.DoesNotContain("Gather(", source);
         }
 
+        [Fact]
+        public void Generated_comments_of_negative_pads_do_not_depend_on_the_culture()
+        {
+            byte[] onnx = new ModelBuilder(13).Input("x", 3, 5).Output("y", 4, 4)
+                .Int64Initializer("pads", 0, 0, 1, -1).Node("Pad", new[] { "x", "pads" }, new[] { "y" }, "", Str("mode", "edge")).Build();
+            string Compile() => ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            string reference = Compile();
+            var original = System.Globalization.CultureInfo.CurrentCulture;
+            try
+            {
+                System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("fi-FI");
+                Assert.Equal(reference, Compile());
+            }
+            finally
+            {
+                System.Globalization.CultureInfo.CurrentCulture = original;
+            }
+            Assert.Contains("Pad edge [0,0,1,-1]", reference);
+        }
+
         [Theory]
         [InlineData(1)]
         [InlineData(-1)]
