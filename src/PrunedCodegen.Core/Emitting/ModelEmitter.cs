@@ -347,6 +347,10 @@ namespace PrunedCodegen.Emitting
                     EmitActivation(u.Activation, "y");
                     _w.Close();
                     break;
+                case GatherOp g: EmitGather(index, g); break;
+                case ConcatOp c: EmitConcat(index, c); break;
+                case ReduceOp r: EmitReduce(index, r); break;
+                case WhereOp w: EmitWhere(index, w); break;
                 case SoftmaxOp s:
                     _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
                     _w.Line($"{K}.Softmax(x, y, {I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}, log: {(s.Log ? "true" : "false")});");
@@ -520,6 +524,10 @@ namespace PrunedCodegen.Emitting
                 case ActivationKind.None: break;
                 case ActivationKind.LeakyRelu: _w.Line($"{K}.LeakyRelu({target}, {CSharpLiterals.Float(activation.Alpha)});"); break;
                 case ActivationKind.Clip: _w.Line($"{K}.Clip({target}, {CSharpLiterals.Float(activation.Min)}, {CSharpLiterals.Float(activation.Max)});"); break;
+                case ActivationKind.Elu: _w.Line($"{K}.Elu({target}, {CSharpLiterals.Float(activation.Alpha)});"); break;
+                case ActivationKind.Selu or ActivationKind.HardSigmoid:
+                    _w.Line($"{K}.{activation.Kind}({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Beta)});");
+                    break;
                 default: _w.Line($"{K}.{activation.Kind}({target});"); break;
             }
         }
@@ -575,6 +583,10 @@ namespace PrunedCodegen.Emitting
             TransposeOp t => $"Y = X^T: [{I(t.Rows)},{I(t.Cols)}] -> [{I(t.Cols)},{I(t.Rows)}].",
             BinaryOp b => $"Y = A {b.Kind} B elementwise: {Shapes.Format(b.A.Shape)}, {Shapes.Format(b.B.Shape)} -> {Shapes.Format(b.Output.Shape)}{(b.A.Shape.SequenceEqual(b.B.Shape) ? "" : " (broadcast)")}.",
             UnaryOp u => u.Activation.Kind == ActivationKind.None ? $"Y = X, shape {Shapes.Format(u.Output.Shape)}." : $"Y = {u.Activation.Describe()}(X), shape {Shapes.Format(u.Output.Shape)}.",
+            GatherOp g => DescribeGather(g),
+            ConcatOp c => DescribeConcat(c),
+            WhereOp w => $"Y = Where(C, A, B): {Shapes.Format(w.Condition.Shape)}, {Shapes.Format(w.A.Shape)}, {Shapes.Format(w.B.Shape)} -> {Shapes.Format(w.Output.Shape)}.",
+            ReduceOp r => $"Y = Reduce{r.Kind}(X) over {I(r.Length)} elements ([{I(r.Outer)}, {I(r.Length)}, {I(r.Inner)}] view) -> {Shapes.Format(r.Output.Shape)}.",
             SoftmaxOp s => $"Y = {(s.Log ? "LogSoftmax" : "Softmax")}(X) over {I(s.Length)} elements ([{I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}] view), shape {Shapes.Format(s.Output.Shape)}.",
             _ => op.GetType().Name,
         };
@@ -606,6 +618,10 @@ namespace PrunedCodegen.Emitting
             BinaryOp b => b.Kind.ToString(),
             UnaryOp u => u.Activation.Kind == ActivationKind.None ? "Copy" : u.Activation.Kind.ToString(),
             SoftmaxOp s => s.Log ? "LogSoftmax" : "Softmax",
+            GatherOp g => g.What.Split(' ')[0],
+            ConcatOp _ => "Concat",
+            WhereOp _ => "Where",
+            ReduceOp r => "Reduce" + r.Kind,
             _ => op.GetType().Name,
         };
 
@@ -620,6 +636,8 @@ namespace PrunedCodegen.Emitting
             } + $" (~{Ns(_plans[d].ChosenCostNs)} ns)",
             MatMulOp _ => "runtime matmul",
             BinaryOp b => b.A.Shape.SequenceEqual(b.B.Shape) ? "elementwise" : "broadcast",
+            GatherOp _ => "gather",
+            ConcatOp _ => "copy",
             _ => "elementwise",
         };
 

@@ -15,7 +15,7 @@ namespace PrunedCodegen.Graph
         {
             "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
             "Softmax", "LogSoftmax", "Clip", "Flatten", "Reshape", "Identity", "Dropout", "Constant",
-        };
+        }.Concat(ElementwiseOps).Concat(ShapeOps).Concat(ReduceOps).ToArray();
 
         private void LowerNode(OnnxNode node, int index)
         {
@@ -47,6 +47,7 @@ namespace PrunedCodegen.Graph
                 case "Dropout": LowerDropout(node, where); break;
                 case "Constant": LowerConstant(node, where); break;
                 default:
+                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerReduce(node, where)) break;
                     throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                         $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps)}");
             }
@@ -276,12 +277,16 @@ namespace PrunedCodegen.Graph
             BinaryKind.Mul => x * y,
             BinaryKind.Div => x / y,
             BinaryKind.Max => Math.Max(x, y),
-            _ => Math.Min(x, y),
+            BinaryKind.Min => Math.Min(x, y),
+            BinaryKind.Pow => (float)Math.Pow(x, y),
+            BinaryKind.Less => x < y ? 1f : 0f,
+            BinaryKind.Greater => x > y ? 1f : 0f,
+            _ => x < 0 ? x * y : x,   // PRelu
         };
 
-        private void LowerUnary(OnnxNode node, Activation activation, string where)
+        private void LowerUnary(OnnxNode node, Activation activation, string where, bool attributesChecked = false)
         {
-            if (activation.Kind != ActivationKind.LeakyRelu) new NodeAttributes(node, where).OnlyKnown();
+            if (activation.Kind != ActivationKind.LeakyRelu && !attributesChecked) new NodeAttributes(node, where).OnlyKnown();
             var x = Input(node, 0, where);
             RequireFloat(x, where);
             var y = NewValue(node.Outputs.FirstOrDefault() ?? "", x.Shape, x.IsBatched);

@@ -67,6 +67,11 @@ namespace PrunedCodegen.Graph
                 throw new ModelCompileException(DiagnosticIds.InvalidNode, "the graph has no inputs (every input is a constant); nothing is left to predict from");
             _graph.IsBatched = _graph.Inputs.Any(v => v.IsBatched);
 
+            // Output types are checked before any node, so a non-float model is refused as such (PCG0005) even when
+            // one of its nodes is unsupported too.
+            foreach (var output in graph.Outputs)
+                CheckDeclaredOutputType(output);
+
             for (int i = 0; i < graph.Nodes.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -197,13 +202,18 @@ namespace PrunedCodegen.Graph
             return value;
         }
 
-        private void CheckDeclaredOutput(OnnxValueInfo declared, IrValue value)
+        private static void CheckDeclaredOutputType(OnnxValueInfo declared)
         {
             string where = $"graph output '{Text.Quote(declared.Name)}'";
             if (declared.TypeKind.Length > 0 && declared.TypeKind != "tensor")
                 throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, $"{where} is a {declared.TypeKind}; only float tensors are supported");
             if (declared.TypeKind == "tensor" && declared.ElementType != OnnxDataType.Float && declared.ElementType != OnnxDataType.Undefined)
                 throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, $"{where} has element type {declared.ElementType}; only float outputs are supported");
+        }
+
+        private void CheckDeclaredOutput(OnnxValueInfo declared, IrValue value)
+        {
+            string where = $"graph output '{Text.Quote(declared.Name)}'";
             if (value.Data == null && value.Kind == ValueKind.Constant)
                 throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, $"{where} is an integer constant; only float outputs are supported");
             if (declared.Shape == null || declared.Shape.Count != value.Shape.Length) return;
@@ -239,9 +249,12 @@ namespace PrunedCodegen.Graph
             value.Data ?? throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
                 $"{where}: '{Text.Quote(value.Name)}' is an integer tensor where a float tensor is expected");
 
-        private static void RequireFloat(IrValue value, string where)
+        private void RequireFloat(IrValue value, string where)
         {
             if (value.Kind == ValueKind.Constant) FloatData(value, where);
+            if (IsBoolean(value))
+                throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
+                    $"{where}: '{Text.Quote(value.Name)}' is a bool tensor where a float tensor is expected; bool values may only feed Where");
         }
 
         private IrValue NewValue(string name, int[] shape, bool batched)

@@ -2,17 +2,29 @@ using System.Collections.Generic;
 
 namespace PrunedCodegen.Graph
 {
-    /// <summary>An activation applied elementwise, possibly fused into the layer before it.</summary>
-    internal enum ActivationKind { None, Relu, LeakyRelu, Sigmoid, Tanh, Clip }
+    /// <summary>
+    /// An activation applied elementwise, possibly fused into the layer before it. Exp, Log and Sqrt are plain unary
+    /// functions; they ride along because they are elementwise too. GeluTanh is Gelu with approximate="tanh".
+    /// </summary>
+    internal enum ActivationKind
+    {
+        None, Relu, LeakyRelu, Sigmoid, Tanh, Clip,
+        Elu, Selu, HardSigmoid, HardSwish, Softplus, Gelu, GeluTanh, Exp, Log, Sqrt, Erf,
+    }
 
-    internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0, float Min = 0, float Max = 0)
+    /// <summary>
+    /// Kind plus parameters: Alpha (LeakyRelu, Elu, Selu, HardSigmoid), Beta (HardSigmoid's beta, Selu's gamma),
+    /// Min and Max (Clip).
+    /// </summary>
+    internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0, float Min = 0, float Max = 0, float Beta = 0)
     {
         public static readonly Activation None = new Activation(ActivationKind.None);
 
         /// <summary>True when the activation maps 0 to 0 (a pruned neuron stays dead through it).</summary>
         public bool KeepsZero => Kind switch
         {
-            ActivationKind.Sigmoid => false,
+            ActivationKind.Sigmoid or ActivationKind.Softplus or ActivationKind.Exp or ActivationKind.Log => false,
+            ActivationKind.HardSigmoid => Beta <= 0,
             ActivationKind.Clip => Min <= 0 && Max >= 0,
             _ => true,
         };
@@ -25,19 +37,60 @@ namespace PrunedCodegen.Graph
             ActivationKind.Sigmoid => (float)(1.0 / (1.0 + System.Math.Exp(-x))),
             ActivationKind.Tanh => (float)System.Math.Tanh(x),
             ActivationKind.Clip => System.Math.Min(System.Math.Max(x, Min), Max),
+            ActivationKind.Elu => x < 0 ? (float)(Alpha * (System.Math.Exp(x) - 1)) : x,
+            ActivationKind.Selu => x <= 0 ? (float)(Beta * (Alpha * (System.Math.Exp(x) - 1))) : Beta * x,
+            ActivationKind.HardSigmoid => float.IsNaN(x) ? x : System.Math.Max(0f, System.Math.Min(1f, Alpha * x + Beta)),
+            ActivationKind.HardSwish => float.IsNaN(x) ? x : x * System.Math.Max(0f, System.Math.Min(1f, x * (1f / 6f) + 0.5f)),
+            ActivationKind.Softplus => (float)(System.Math.Max(x, 0.0) + System.Math.Log(1 + System.Math.Exp(-System.Math.Abs((double)x)))),
+            ActivationKind.Gelu => (float)(0.5 * x * Erfc(-x * 0.70710678118654752)),
+            ActivationKind.GeluTanh => (float)(0.5 * x * (1 + System.Math.Tanh(0.79788456080286536 * (x + 0.044715 * (double)x * x * x)))),
+            ActivationKind.Exp => (float)System.Math.Exp(x),
+            ActivationKind.Log => (float)System.Math.Log(x),
+            ActivationKind.Sqrt => (float)System.Math.Sqrt(x),
+            ActivationKind.Erf => (float)Erf(x),
             _ => x,
         };
 
         public string Describe() => Kind switch
         {
             ActivationKind.None => "",
-            ActivationKind.LeakyRelu => $"LeakyRelu(alpha={Emitting.CSharpLiterals.Float(Alpha)})",
+            ActivationKind.LeakyRelu or ActivationKind.Elu => $"{Kind}(alpha={Emitting.CSharpLiterals.Float(Alpha)})",
+            ActivationKind.Selu => $"Selu(alpha={Emitting.CSharpLiterals.Float(Alpha)}, gamma={Emitting.CSharpLiterals.Float(Beta)})",
+            ActivationKind.HardSigmoid => $"HardSigmoid(alpha={Emitting.CSharpLiterals.Float(Alpha)}, beta={Emitting.CSharpLiterals.Float(Beta)})",
+            ActivationKind.GeluTanh => "Gelu(approximate=tanh)",
             ActivationKind.Clip => $"Clip({Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)})",
             _ => Kind.ToString(),
         };
+
+        /// <summary>
+        /// The complementary error function, to a fractional error below 1.2e-7 everywhere (Chebyshev fit of
+        /// Numerical Recipes' erfcc); the generated Kernels.Gelu uses the same formula. Gelu(x) = x/2 erfc(-x/sqrt 2).
+        /// </summary>
+        /// <summary>erf: its Maclaurin series below |x| = 0.5 (full relative precision near 0), 1 - erfc above; as Kernels.Erf.</summary>
+        private static double Erf(double x)
+        {
+            if (double.IsNaN(x)) return x;
+            if (System.Math.Abs(x) >= 0.5) return 1 - Erfc(x);
+            double x2 = x * x, term = x, sum = x;
+            for (int n = 1; n < 12; n++)
+            {
+                term *= -x2 / n;
+                sum += term / (2 * n + 1);
+            }
+            return sum * 1.1283791670955126;
+        }
+
+        private static double Erfc(double x)
+        {
+            double z = System.Math.Abs(x), t = 1 / (1 + 0.5 * z);
+            double r = t * System.Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+                + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+            return x >= 0 ? r : 2 - r;
+        }
     }
 
-    internal enum BinaryKind { Add, Sub, Mul, Div, Max, Min }
+    /// <summary>Binary ops; Less and Greater give 1 or 0 (a bool tensor, which only Where may read).</summary>
+    internal enum BinaryKind { Add, Sub, Mul, Div, Max, Min, PRelu, Pow, Less, Greater }
 
     /// <summary>One operation of the lowered graph. Every op names the ONNX node(s) it came from.</summary>
     internal abstract class IrOp

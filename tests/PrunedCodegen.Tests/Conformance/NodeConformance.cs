@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using PrunedCodegen.Diagnostics;
+using PrunedCodegen.Graph;
 using PrunedCodegen.Onnx;
 using PrunedCodegen.Tests.Infrastructure;
 
@@ -39,12 +40,11 @@ namespace PrunedCodegen.Tests.Conformance
         public const string Namespace = "NodeTests";
         public const string ModelFileName = "model.onnx";
 
-        /// <summary>Ops the product supports: a folder using only these (with float data) must pass.</summary>
-        public static readonly IReadOnlyCollection<string> SupportedOps = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax",
-            "LogSoftmax", "Clip", "Flatten", "Reshape", "Identity", "Dropout", "Constant",
-        };
+        /// <summary>
+        /// Ops the product claims to support (the list its PCG0004 message names): a folder using only these, with float
+        /// data, must pass.
+        /// </summary>
+        public static IReadOnlyCollection<string> SupportedOps { get; } = new HashSet<string>(GraphBuilder.SupportedOps, StringComparer.Ordinal);
 
         /// <summary>Diagnostic ids that make a refusal count as "unsupported" rather than "failed".</summary>
         public static readonly IReadOnlyCollection<string> UnsupportedIds = new HashSet<string>(StringComparer.Ordinal)
@@ -79,6 +79,21 @@ namespace PrunedCodegen.Tests.Conformance
             if (!entry.Inputs.All(v => v.Type == "float" || v.Type == "int64")) return false;
             OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
             return graph != null && entry.Inputs.Where(v => v.Type == "int64").All(v => IsShapeParameter(graph, v.Name));
+        }
+
+        /// <summary>
+        /// True when a graph input (other than an int64 shape parameter) or output is not float: Compile must refuse the
+        /// folder with <see cref="DiagnosticIds.UnsupportedDataType"/>, whatever its ops.
+        /// </summary>
+        public static bool HasNonFloatValues(NodeTestCase testCase)
+        {
+            NodeIndexEntry? entry = testCase.Index;
+            if (entry is null) return !testCase.IsDataReadable;
+            if (entry.Outputs.Any(v => v.Type != "float")) return true;
+            if (entry.Inputs.All(v => v.Type == "float")) return false;
+            if (!entry.Inputs.All(v => v.Type == "float" || v.Type == "int64")) return true;
+            OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
+            return graph == null || !entry.Inputs.Where(v => v.Type == "int64").All(v => IsShapeParameter(graph, v.Name));
         }
 
         private static bool IsShapeParameter(OnnxGraph graph, string input)
@@ -121,9 +136,12 @@ namespace PrunedCodegen.Tests.Conformance
             string diagnostics = string.Join(Environment.NewLine, result.Diagnostics.Select(d => "  " + d));
             if (!result.Succeeded)
             {
-                return errors.Count > 0 && errors.All(d => UnsupportedIds.Contains(d.Id))
-                    ? Outcome(NodeOutcomeKind.Unsupported, diagnostics)
-                    : Outcome(NodeOutcomeKind.Failed, "Compile returned no source without an 'unsupported' error:" + Environment.NewLine + diagnostics);
+                if (errors.Count == 0 || !errors.All(d => UnsupportedIds.Contains(d.Id)))
+                    return Outcome(NodeOutcomeKind.Failed, "Compile returned no source without an 'unsupported' error:" + Environment.NewLine + diagnostics);
+                if (HasNonFloatValues(testCase) && !errors.Any(d => d.Id == DiagnosticIds.UnsupportedDataType))
+                    return Outcome(NodeOutcomeKind.Failed,
+                        $"the folder has non-float values, but Compile refused it without {DiagnosticIds.UnsupportedDataType}:" + Environment.NewLine + diagnostics);
+                return Outcome(NodeOutcomeKind.Unsupported, diagnostics);
             }
             if (errors.Count > 0)
             {
@@ -209,19 +227,25 @@ namespace PrunedCodegen.Tests.Conformance
             return result;
         }
 
+        private static readonly System.Text.RegularExpressions.Regex s_diagnosticId =
+            new System.Text.RegularExpressions.Regex(@"PCG\d{4}", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
         /// <summary>The markdown table of outcomes per op (crashes count as failures) and the closing line.</summary>
         public static string FormatTable(IReadOnlyList<NodeOutcome> outcomes)
         {
             var sb = new StringBuilder();
-            sb.Append("| op | passed | failed | unsupported |\n");
+            sb.Append("| op | passed | failed | unsupported (diagnostic) |\n");
             sb.Append("| --- | ---: | ---: | ---: |\n");
             var rows = outcomes.GroupBy(o => o.OpsKey)
                 .OrderBy(g => g.Key.Contains('+') ? 1 : 0)
                 .ThenBy(g => g.Key, StringComparer.Ordinal);
             foreach (var g in rows)
             {
+                var unsupported = g.Where(o => o.Kind == NodeOutcomeKind.Unsupported).ToList();
+                var ids = unsupported.SelectMany(o => s_diagnosticId.Matches(o.Detail).Select(m => m.Value)).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToList();
+                string refused = unsupported.Count == 0 ? "0" : $"{unsupported.Count} ({string.Join(", ", ids)})";
                 sb.Append(CultureInfo.InvariantCulture,
-                    $"| {g.Key} | {g.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {g.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {g.Count(o => o.Kind == NodeOutcomeKind.Unsupported)} |\n");
+                    $"| {g.Key} | {g.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {g.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {refused} |\n");
             }
             sb.Append(CultureInfo.InvariantCulture,
                 $"| **total** | {outcomes.Count(o => o.Kind == NodeOutcomeKind.Passed)} | {outcomes.Count(o => o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Crashed)} | {outcomes.Count(o => o.Kind == NodeOutcomeKind.Unsupported)} |\n");

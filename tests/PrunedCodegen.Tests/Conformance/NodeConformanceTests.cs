@@ -12,8 +12,9 @@ namespace PrunedCodegen.Tests.Conformance
     /// <summary>
     /// The ONNX backend node tests (shared/onnx-node-tests) through ModelCompiler, one test case per folder, plus a
     /// summary. A folder passes when its outputs match within atol 1e-4 + rtol 1e-4; an "unsupported" refusal
-    /// (PCG0004/5/6/9) is accepted unless the folder only uses supported ops and float data; a crash always fails.
-    /// Set PCG_WRITE_OP_TABLE=1 to rewrite docs/op-support.md from the summary.
+    /// (PCG0004/5/6/9) is accepted unless the folder only uses supported ops and float data, or has non-float values
+    /// and the refusal is not PCG0005; a crash always fails, and so does a folder listed in Conformance/Baseline (it
+    /// passed before) that no longer passes. Set PCG_WRITE_OP_TABLE=1 to rewrite docs/op-support.md and the baseline.
     /// </summary>
     public sealed class NodeConformanceTests
     {
@@ -32,6 +33,12 @@ namespace PrunedCodegen.Tests.Conformance
             NodeOutcome outcome = NodeConformance.Run(folder);
             _output.WriteLine($"{folder} [{outcome.OpsKey}]: {outcome.Kind}{(outcome.ExpectedToPass ? " (expected to pass)" : "")}");
             _output.WriteLine(outcome.Detail);
+
+            if (ConformanceBaseline.Passed.TryGetValue(folder, out string? file))
+            {
+                Assert.True(outcome.Kind == NodeOutcomeKind.Passed,
+                    $"{folder} passed before (Conformance/Baseline/{file}) and now ends {outcome.Kind}:{Environment.NewLine}{outcome.Detail}");
+            }
 
             switch (outcome.Kind)
             {
@@ -65,6 +72,8 @@ namespace PrunedCodegen.Tests.Conformance
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.WriteAllText(path, Document(table, line), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 _output.WriteLine("wrote " + path);
+                ConformanceBaseline.Write(outcomes);
+                _output.WriteLine("wrote the passing folders to " + ConformanceBaseline.Directory);
             }
 
             var crashed = outcomes.Where(o => o.Kind == NodeOutcomeKind.Crashed).ToList();
@@ -78,6 +87,23 @@ namespace PrunedCodegen.Tests.Conformance
             {
                 problems.AppendLine($"{missing.Count} folder(s) with only supported ops and float data did not pass:");
                 foreach (var o in missing) problems.AppendLine($"  {o.Folder} [{o.OpsKey}]: {o.Kind}: {FirstLine(o.Detail)}");
+            }
+            var regressions = outcomes.Where(o => o.Kind != NodeOutcomeKind.Passed && ConformanceBaseline.Passed.ContainsKey(o.Folder)).ToList();
+            if (regressions.Count > 0)
+            {
+                problems.AppendLine($"{regressions.Count} folder(s) that passed before (Conformance/Baseline) no longer pass:");
+                foreach (var o in regressions) problems.AppendLine($"  {o.Folder} [{o.OpsKey}]: {o.Kind}: {FirstLine(o.Detail)}");
+            }
+            var unrecorded = outcomes.Where(o => o.Kind == NodeOutcomeKind.Passed && !ConformanceBaseline.Passed.ContainsKey(o.Folder)).ToList();
+            if (unrecorded.Count > 0)
+            {
+                problems.AppendLine($"{unrecorded.Count} folder(s) pass but are not in Conformance/Baseline (run with {WriteTableVariable}=1 to record them): " +
+                    string.Join(", ", unrecorded.Select(o => o.Folder)));
+            }
+            var unknown = ConformanceBaseline.Passed.Keys.Where(f => !outcomes.Any(o => o.Folder == f)).ToList();
+            if (unknown.Count > 0)
+            {
+                problems.AppendLine($"{unknown.Count} baseline folder(s) are missing from {NodeTestCase.Root}: {string.Join(", ", unknown)}");
             }
             if (problems.Length > 0) Assert.Fail(line + Environment.NewLine + problems);
         }
@@ -94,7 +120,9 @@ namespace PrunedCodegen.Tests.Conformance
             "(run the tests with `PCG_WRITE_OP_TABLE=1` to refresh). Each row counts the test folders whose graph uses\n" +
             "exactly that op (or that set of ops, for function-expanded variants). *passed*: the generated C# matched the\n" +
             "expected outputs within atol 1e-4 + rtol 1e-4; *failed*: it did not, or failed to build or run; *unsupported*:\n" +
-            "the generator declined the model with a diagnostic (unsupported op or data type, unknown shape, invalid node).\n\n" +
+            "the generator declined the model with a diagnostic (unsupported op or data type, unknown shape, invalid node).\n" +
+            "The folders that pass are also listed in `tests/PrunedCodegen.Tests/Conformance/Baseline/` (one file per row);\n" +
+            "the test fails when one of them stops passing.\n\n" +
             table + "\n" + line + "\n";
     }
 }

@@ -607,6 +607,106 @@ namespace PrunedCodegen.Generated
             for (int i = 0; i < y.Length; i++) y[i] = MathF.Min(MathF.Max(y[i], min), max);
         }
 
+        // The activations below are scalar loops: they run once per element, next to layers that run once per weight.
+        // Transcendental ones compute in double and round once, so they agree with ONNX Runtime to float precision.
+
+        public static void Elu(Span<float> y, float alpha)
+        {
+            for (int i = 0; i < y.Length; i++) if (y[i] < 0f) y[i] = (float)(alpha * (Math.Exp(y[i]) - 1.0));
+        }
+
+        /// <summary>Selu: gamma * (x &lt;= 0 ? alpha * (e^x - 1) : x).</summary>
+        public static void Selu(Span<float> y, float alpha, float gamma)
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = y[i] <= 0f ? (float)(gamma * (alpha * (Math.Exp(y[i]) - 1.0))) : gamma * y[i];
+        }
+
+        /// <summary>max(0, min(1, alpha * x + beta)); MathF.Min/Max propagate NaN.</summary>
+        public static void HardSigmoid(Span<float> y, float alpha, float beta)
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(0f, MathF.Min(1f, alpha * y[i] + beta));
+        }
+
+        /// <summary>x * HardSigmoid(x) with alpha = 1/6, beta = 1/2.</summary>
+        public static void HardSwish(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++) y[i] *= MathF.Max(0f, MathF.Min(1f, y[i] * (1f / 6f) + 0.5f));
+        }
+
+        /// <summary>ln(1 + e^x), as max(x, 0) + ln(1 + e^-|x|) so that large |x| neither overflows nor loses the tail.</summary>
+        public static void Softplus(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++)
+            {
+                double x = y[i];
+                y[i] = (float)(Math.Max(x, 0.0) + Math.Log(1.0 + Math.Exp(-Math.Abs(x))));
+            }
+        }
+
+        /// <summary>Gelu (approximate="none"): x/2 * erfc(-x / sqrt 2); like ONNX Runtime, -inf gives -inf * 0 = NaN.</summary>
+        public static void Gelu(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++)
+            {
+                double x = y[i];
+                y[i] = (float)(0.5 * x * Erfc(-x * 0.70710678118654752));
+            }
+        }
+
+        /// <summary>Gelu (approximate="tanh"): x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).</summary>
+        public static void GeluTanh(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++)
+            {
+                double x = y[i];
+                y[i] = (float)(0.5 * x * (1.0 + Math.Tanh(0.79788456080286536 * (x + 0.044715 * x * x * x))));
+            }
+        }
+
+        public static void Exp(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = MathF.Exp(y[i]);
+        }
+
+        public static void Log(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = MathF.Log(y[i]);
+        }
+
+        /// <summary>erf: its Maclaurin series below |x| = 0.5 (full relative precision near 0), 1 - erfc above.</summary>
+        public static void Erf(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++)
+            {
+                double x = y[i];
+                if (Math.Abs(x) >= 0.5) { y[i] = (float)(1.0 - Erfc(x)); continue; }
+                double x2 = x * x, term = x, sum = x;
+                for (int n = 1; n < 12; n++)
+                {
+                    term *= -x2 / n;
+                    sum += term / (2 * n + 1);
+                }
+                y[i] = (float)(sum * 1.1283791670955126);
+            }
+        }
+
+        public static void Sqrt(Span<float> y)
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = MathF.Sqrt(y[i]);
+        }
+
+        /// <summary>
+        /// The complementary error function to a fractional error below 1.2e-7 everywhere (Chebyshev fit, Numerical
+        /// Recipes' erfcc). .NET has no Math.Erf.
+        /// </summary>
+        private static double Erfc(double x)
+        {
+            double z = Math.Abs(x), t = 1.0 / (1.0 + 0.5 * z);
+            double r = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+                + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+            return x >= 0 ? r : 2.0 - r;
+        }
+
         /// <summary>
         /// (Log)softmax over the middle extent of x viewed as [outer, length, inner]; max-subtracted for stability.
         /// x and y may be the same span (the batch path normalises its output in place).
@@ -676,6 +776,93 @@ namespace PrunedCodegen.Generated
                     y[c * rows + r] = x[r * cols + c];
         }
 
+        /// <summary>
+        /// Y[i_0, ..., i_r] = X[sum_d offsets[axis d's table + i_d]], or <paramref name="fill"/> where any offset is negative.
+        /// Axis d's table starts after the tables of the axes before it (their lengths are the output dims). Transpose
+        /// and Pad (constant, edge, reflect, wrap) are such gathers; the innermost axis runs as a plain loop.
+        /// </summary>
+        public static void Gather(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> shape, ReadOnlySpan<int> offsets, float fill)
+        {
+            int rank = shape.Length;
+            if (rank == 0)
+            {
+                y[0] = x[0];
+                return;
+            }
+            if (y.Length == 0) return;
+            Span<int> index = stackalloc int[rank];
+            Span<int> starts = stackalloc int[rank];
+            for (int d = 1; d < rank; d++) starts[d] = starts[d - 1] + shape[d - 1];
+            int inner = shape[rank - 1];
+            ReadOnlySpan<int> innerOffsets = offsets.Slice(starts[rank - 1], inner);
+            for (int o = 0; o < y.Length; o += inner)
+            {
+                int baseOffset = 0;
+                for (int d = 0; d < rank - 1 && baseOffset >= 0; d++)
+                {
+                    int offset = offsets[starts[d] + index[d]];
+                    baseOffset = offset < 0 ? -1 : baseOffset + offset;
+                }
+                Span<float> row = y.Slice(o, inner);
+                if (baseOffset < 0) row.Fill(fill);
+                else
+                    for (int j = 0; j < inner; j++)
+                        row[j] = innerOffsets[j] < 0 ? fill : x[baseOffset + innerOffsets[j]];
+                for (int d = rank - 2; d >= 0; d--)
+                {
+                    if (++index[d] < shape[d]) break;
+                    index[d] = 0;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Y[o, i] = TOp folded over j of X[o, j, i] (X viewed as [outer, length, inner]), times <paramref name="scale"/>:
+        /// AddOp for a sum (scale 1/length for a mean), MaxOp or MinOp (NaN propagates).
+        /// </summary>
+        public static void Reduce<TOp>(ReadOnlySpan<float> x, Span<float> y, int outer, int length, int inner, float scale) where TOp : struct, IBinaryOp
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                Span<float> row = y.Slice(o * inner, inner);
+                x.Slice(o * length * inner, inner).CopyTo(row);
+                for (int j = 1; j < length; j++)
+                {
+                    ReadOnlySpan<float> next = x.Slice((o * length + j) * inner, inner);
+                    for (int i = 0; i < inner; i++)
+                        row[i] = TOp.Apply(row[i], next[i]);
+                }
+                if (scale != 1f) for (int i = 0; i < inner; i++) row[i] *= scale;
+            }
+        }
+
+        /// <summary>
+        /// Y = condition != 0 ? A : B with ONNX broadcasting of all three: the output index runs over
+        /// <paramref name="shape"/>, each operand with its own strides (0 along broadcast dims).
+        /// </summary>
+        public static void Where(ReadOnlySpan<float> condition, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y,
+            ReadOnlySpan<int> shape, ReadOnlySpan<int> cStrides, ReadOnlySpan<int> aStrides, ReadOnlySpan<int> bStrides)
+        {
+            int rank = shape.Length;
+            Span<int> index = stackalloc int[rank];
+            for (int e = 0; e < y.Length; e++)
+            {
+                int ic = 0, ia = 0, ib = 0;
+                for (int d = 0; d < rank; d++)
+                {
+                    ic += index[d] * cStrides[d];
+                    ia += index[d] * aStrides[d];
+                    ib += index[d] * bStrides[d];
+                }
+                y[e] = condition[ic] != 0f ? a[ia] : b[ib];
+                for (int d = rank - 1; d >= 0; d--)
+                {
+                    if (++index[d] < shape[d]) break;
+                    index[d] = 0;
+                }
+            }
+        }
+
         public interface IBinaryOp
         {
             static abstract float Apply(float a, float b);
@@ -687,6 +874,12 @@ namespace PrunedCodegen.Generated
         public readonly struct DivOp : IBinaryOp { public static float Apply(float a, float b) => a / b; }
         public readonly struct MaxOp : IBinaryOp { public static float Apply(float a, float b) => MathF.Max(a, b); }
         public readonly struct MinOp : IBinaryOp { public static float Apply(float a, float b) => MathF.Min(a, b); }
+        /// <summary>PRelu: x where x &gt;= 0, else slope * x (b is the slope).</summary>
+        public readonly struct PowOp : IBinaryOp { public static float Apply(float a, float b) => MathF.Pow(a, b); }
+        /// <summary>Comparisons give 1 or 0: the bool tensors that feed Where.</summary>
+        public readonly struct LessOp : IBinaryOp { public static float Apply(float a, float b) => a < b ? 1f : 0f; }
+        public readonly struct GreaterOp : IBinaryOp { public static float Apply(float a, float b) => a > b ? 1f : 0f; }
+        public readonly struct PReluOp : IBinaryOp { public static float Apply(float a, float b) => a < 0f ? a * b : a; }
 
         /// <summary>Elementwise op on operands of the same shape.</summary>
         public static void Binary<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) where TOp : struct, IBinaryOp
