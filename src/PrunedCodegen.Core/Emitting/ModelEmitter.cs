@@ -111,6 +111,12 @@ namespace PrunedCodegen.Emitting
                     nonzero = I(p.Nonzeros);
                     sparsity = Percent(1 - p.Density);
                 }
+                else if (op is ConvOp c && c.Weights != null)
+                {
+                    weights = I(c.Weights.Length);
+                    nonzero = I(ConvNonzeros(c));
+                    sparsity = Percent(c.Weights.Length == 0 ? 0 : 1 - (double)ConvNonzeros(c) / c.Weights.Length);
+                }
                 _w.Line("// " + string.Format(CultureInfo.InvariantCulture, "{0,-6} {1,-32} {2,-17} {3,8} {4,9} {5,9}  {6}",
                     i, Truncate(OpTitle(op), 32), Shapes.Format(op.Output.Shape), weights, nonzero, sparsity, kernel));
             }
@@ -123,8 +129,10 @@ namespace PrunedCodegen.Emitting
             long nonzeroParams = _buffers.Constants.Sum(c => (long)c.Data!.Count(v => v != 0f)) + dense.Sum(p => (long)p.Nonzeros + (p.Op.Bias?.Count(v => v != 0f) ?? 0));
             long denseMacs = dense.Sum(p => (long)p.Op.Rows * p.Weights);
             long sparseMacs = dense.Sum(p => (long)p.Op.Rows * p.Nonzeros);
+            var conv = ConvStatistics();
+            parameters += conv.Parameters; nonzeroParams += conv.Nonzeros; denseMacs += conv.DenseMacs; sparseMacs += conv.SparseMacs;
             _w.Line("/// <summary>");
-            _w.Line($"/// The ONNX model <c>{CSharpLiterals.CommentText(_options.ModelFileName)}</c> compiled to C# by PrunedCodegen: {I(_graph.Ops.Count)} layers ({I(dense.Count)} with weights),");
+            _w.Line($"/// The ONNX model <c>{CSharpLiterals.CommentText(_options.ModelFileName)}</c> compiled to C# by PrunedCodegen: {I(_graph.Ops.Count)} layers ({I(dense.Count + conv.Layers)} with weights),");
             _w.Line($"/// {I(parameters)} parameters of which {I(nonzeroParams)} are nonzero; {I(sparseMacs)} multiply-adds per sample ({I(denseMacs)} if dense).");
             _w.Line("/// </summary>");
             _w.Line("/// <remarks>");
@@ -340,6 +348,7 @@ namespace PrunedCodegen.Emitting
                     _w.Close();
                     break;
                 default:
+                    if (TryEmitConvolutional(index, op)) break;
                     throw new InvalidOperationException("unknown op " + op.GetType().Name);
             }
             _w.Line();
@@ -537,6 +546,7 @@ namespace PrunedCodegen.Emitting
             BinaryOp b => $"Y = A {b.Kind} B elementwise: {Shapes.Format(b.A.Shape)}, {Shapes.Format(b.B.Shape)} -> {Shapes.Format(b.Output.Shape)}{(b.A.Shape.SequenceEqual(b.B.Shape) ? "" : " (broadcast)")}.",
             UnaryOp u => u.Activation.Kind == ActivationKind.None ? $"Y = X, shape {Shapes.Format(u.Output.Shape)}." : $"Y = {u.Activation.Describe()}(X), shape {Shapes.Format(u.Output.Shape)}.",
             SoftmaxOp s => $"Y = {(s.Log ? "LogSoftmax" : "Softmax")}(X) over {I(s.Length)} elements ([{I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}] view), shape {Shapes.Format(s.Output.Shape)}.",
+            ConvOp or PoolOp or BatchNormOp => DescribeConvolutional(op),
             _ => op.GetType().Name,
         };
 
@@ -565,6 +575,7 @@ namespace PrunedCodegen.Emitting
             BinaryOp b => b.Kind.ToString(),
             UnaryOp u => u.Activation.Kind == ActivationKind.None ? "Copy" : u.Activation.Kind.ToString(),
             SoftmaxOp s => s.Log ? "LogSoftmax" : "Softmax",
+            ConvOp or PoolOp or BatchNormOp => ConvolutionalTitle(op),
             _ => op.GetType().Name,
         };
 
@@ -578,6 +589,7 @@ namespace PrunedCodegen.Emitting
             } + $" (~{Ns(_plans[d].ChosenCostNs)} ns)",
             MatMulOp _ => "runtime matmul",
             BinaryOp b => b.A.Shape.SequenceEqual(b.B.Shape) ? "elementwise" : "broadcast",
+            ConvOp or PoolOp or BatchNormOp => ConvolutionalKernelName(op),
             _ => "elementwise",
         };
 

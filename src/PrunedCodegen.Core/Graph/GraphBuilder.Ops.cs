@@ -47,8 +47,9 @@ namespace PrunedCodegen.Graph
                 case "Dropout": LowerDropout(node, where); break;
                 case "Constant": LowerConstant(node, where); break;
                 default:
+                    if (TryLowerConvolutional(node, where)) break;
                     throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
-                        $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps)}");
+                        $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps.Concat(ConvolutionalOps))}");
             }
         }
 

@@ -15,7 +15,7 @@ using Arm = System.Runtime.Intrinsics.Arm;
 namespace PrunedCodegen.Generated
 {
     [global::System.CodeDom.Compiler.GeneratedCode("PrunedCodegen", "0.1.0")]
-    internal static class Kernels
+    internal static partial class Kernels
     {
         // ---- fused multiply-add: a * b + c, fused (one rounding) where the hardware has it ----
 
