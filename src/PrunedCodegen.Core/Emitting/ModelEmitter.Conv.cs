@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using PrunedCodegen.Graph;
+using PrunedCodegen.Planning;
 
 namespace PrunedCodegen.Emitting
 {
@@ -8,6 +9,17 @@ namespace PrunedCodegen.Emitting
     // standalone BatchNorm. The window geometry of each layer is a small static int table the kernels read.
     internal sealed partial class ModelEmitter
     {
+        /// <summary>Largest tap-row or filter count the channel kernel keeps on the stack (mirrors the runtime constant).</summary>
+        public const int MaxConvColumn = 4096;
+
+        private readonly Dictionary<ConvOp, ConvPlan> _convPlans = new Dictionary<ConvOp, ConvPlan>();
+
+        private ConvPlan ConvPlanOf(ConvOp c)
+        {
+            if (!_convPlans.TryGetValue(c, out var plan)) _convPlans[c] = plan = ConvPlanner.Plan(c, _options.Kernel);
+            return plan;
+        }
+
         private bool TryEmitConvolutional(int index, IrOp op)
         {
             string layer = $"Layer{I(index)}";
@@ -15,12 +27,17 @@ namespace PrunedCodegen.Emitting
             {
                 case ConvOp c when c.Weights != null:
                 {
+                    bool channels = ConvPlanOf(c).Kernel == ConvKernelKind.Channels;
+                    string bias = c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty";
                     _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
-                    _w.Line($"{K}.ConvTaps(x, y, {layer}_Geometry, {(c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty")}, {layer}_TapWeights, {layer}_Taps, {layer}_FilterStarts);");
+                    _w.Line(channels
+                        ? $"{K}.ConvChannels(x, y, {layer}_Geometry, {bias}, {layer}_TapRowWeights, {layer}_TapRows);"
+                        : $"{K}.ConvTaps(x, y, {layer}_Geometry, {bias}, {layer}_TapWeights, {layer}_Taps, {layer}_FilterStarts);");
                     EmitActivation(c.Activation, "y");
                     _w.Close();
                     _w.Line();
-                    EmitConvTaps(layer, c);
+                    if (channels) EmitConvTapRows(layer, c);
+                    else EmitConvTaps(layer, c);
                     return true;
                 }
                 case ConvOp c:
@@ -101,6 +118,28 @@ namespace PrunedCodegen.Emitting
             if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
         }
 
+        /// <summary>Tap rows (input channel, kd, kh, kw) with any nonzero weight, each with its weights for every filter.</summary>
+        private void EmitConvTapRows(string layer, ConvOp c)
+        {
+            var g = c.Geometry;
+            int volume = g.KernelVolume;
+            var weights = new List<float>();
+            var taps = new List<int>();
+            for (int ch = 0; ch < g.InChannels; ch++)
+                for (int k = 0; k < volume; k++)
+                {
+                    if (!Enumerable.Range(0, g.OutChannels).Any(m => c.Weights![m * c.FilterLength + ch * volume + k] != 0f)) continue;
+                    taps.Add(ch); taps.Add(k / (g.Kernel[1] * g.Kernel[2])); taps.Add(k / g.Kernel[2] % g.Kernel[1]); taps.Add(k % g.Kernel[2]);
+                    for (int m = 0; m < g.OutChannels; m++) weights.Add(c.Weights![m * c.FilterLength + ch * volume + k]);
+                }
+            _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
+            EmitIntData($"{layer}_Geometry", g.ToTable());
+            _w.Line($"// {I(taps.Count / 4)} tap rows with a nonzero weight (of {I(g.InChannels * volume)}), tap-major: [tap row][{I(g.OutChannels)} filters]; (input channel, kd, kh, kw) of each row.");
+            EmitFloatData($"{layer}_TapRowWeights", weights);
+            EmitIntData($"{layer}_TapRows", taps);
+            if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
+        }
+
         private static int ConvNonzeros(ConvOp c) => c.Weights?.Count(w => w != 0f) ?? 0;
 
         /// <summary>Input channels that no remaining tap reads (never loaded).</summary>
@@ -150,7 +189,12 @@ namespace PrunedCodegen.Emitting
                     string structural = c.RemovedInputs + c.RemovedOutputs == 0 ? ""
                         : $" Filter pruning: was {I(g.InChannels + c.RemovedInputs)} -> {I(g.OutChannels + c.RemovedOutputs)} channels, now {I(g.InChannels)} -> {I(g.OutChannels)}: {I(c.RemovedOutputs)} all-zero filter(s) removed here, {I(c.RemovedInputs)} input channel(s) dropped because the layer before lost those filters.";
                     string unreadText = unread == 0 ? "" : $" {I(unread)} input channel(s) are read by no remaining tap and never loaded.";
-                    return $"y = {act}conv(x, W){(c.Bias != null ? " + b" : "")}: {shapes}; {window}; {sparsity}; kernel: nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback).{structural}{unreadText}";
+                    var plan = ConvPlanOf(c);
+                    string costs = $"cost model: taps {Ns(plan.TapsCostNs)} ns, channels {(double.IsInfinity(plan.ChannelsCostNs) ? "n/a" : Ns(plan.ChannelsCostNs) + " ns")}";
+                    string kernel = plan.Kernel == ConvKernelKind.Taps
+                        ? "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)"
+                        : $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)";
+                    return $"y = {act}conv(x, W){(c.Bias != null ? " + b" : "")}: {shapes}; {window}; {sparsity}; kernel: {kernel} ({costs}).{structural}{unreadText}";
                 }
                 case PoolOp p:
                 {
@@ -177,9 +221,11 @@ namespace PrunedCodegen.Emitting
             _ => "BatchNorm",
         };
 
-        private static string ConvolutionalKernelName(IrOp op) => op switch
+        private string ConvolutionalKernelName(IrOp op) => op switch
         {
-            ConvOp c when c.Weights != null => "conv taps SIMD rows",
+            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Channels => $"conv channels SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
+            ConvOp c when c.Weights != null => $"conv taps SIMD rows (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
+            ConvOp c when c.Weights != null => "conv",
             ConvOp _ => "conv runtime weights",
             PoolOp p => p.Global ? "global reduce" : "window pool",
             _ => "channel affine",

@@ -56,6 +56,109 @@ namespace PrunedCodegen.Generated
         }
 
         /// <summary>
+        /// Convolution vectorised over output channels: weights stored tap-major, [tap row][filter], one row per
+        /// (input channel, kd, kh, kw) with any nonzero weight (all-zero tap rows are left out, so an input channel no
+        /// filter reads is never loaded). For each output position the tap rows' inputs are gathered into a small
+        /// stack column (zero where the window hangs over the padding), then <see cref="DenseColumns"/> broadcasts
+        /// each into register tiles of filters, and the filters' results are stored to their channel planes.
+        /// </summary>
+        public static void ConvChannels(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> g, ReadOnlySpan<float> bias,
+            ReadOnlySpan<float> weights, ReadOnlySpan<int> taps)
+        {
+            CheckWindow(x, y, g);
+            int images = g[GeoImages], inChannels = g[GeoInChannels], outChannels = g[GeoOutChannels], rows = taps.Length / 4;
+            int inD = g[GeoIn], inH = g[GeoIn + 1], inW = g[GeoIn + 2], outD = g[GeoOut], outH = g[GeoOut + 1], outW = g[GeoOut + 2];
+            int inPlane = inD * inH * inW, outPlane = outD * outH * outW;
+            if (taps.Length != 4 * rows || weights.Length != rows * outChannels || rows > MaxConvColumn || outChannels > MaxConvColumn || (!bias.IsEmpty && bias.Length != outChannels))
+                throw new ArgumentException("conv channel data and geometry disagree");
+            // The input with its zero padding made explicit, so that every window lies inside it: one load per tap
+            // row and position, no bounds tests. On the stack when small, else the padding is tested per tap.
+            int pD = inD + g[GeoPadBegin] + g[GeoPadEnd], pH = inH + g[GeoPadBegin + 1] + g[GeoPadEnd + 1], pW = inW + g[GeoPadBegin + 2] + g[GeoPadEnd + 2];
+            bool unpadded = pD == inD && pH == inH && pW == inW;
+            long paddedSize = (long)inChannels * pD * pH * pW;
+            if (!unpadded && paddedSize > MaxPaddedInput)
+            {
+                ConvChannelsChecked(x, y, g, bias, weights, taps);
+                return;
+            }
+            Span<float> padded = stackalloc float[unpadded ? 0 : (int)paddedSize];
+            int dD = g[GeoDilation], dH = g[GeoDilation + 1], dW = g[GeoDilation + 2];
+            int sD = g[GeoStride], sH = g[GeoStride + 1], sW = g[GeoStride + 2];
+            Span<int> offsets = stackalloc int[rows];
+            for (int t = 0; t < rows; t++)
+            {
+                int c = taps[4 * t];
+                if ((uint)c >= (uint)inChannels) throw new ArgumentException("conv tap names a channel the input does not have");
+                offsets[t] = ((c * pD + taps[4 * t + 1] * dD) * pH + taps[4 * t + 2] * dH) * pW + taps[4 * t + 3] * dW;
+            }
+            Span<float> column = stackalloc float[rows];
+            Span<float> result = stackalloc float[outChannels];
+            for (int n = 0; n < images; n++)
+            {
+                scoped ReadOnlySpan<float> image = x.Slice(n * inChannels * inPlane, inChannels * inPlane);
+                if (!unpadded)
+                {
+                    for (int c = 0; c < inChannels; c++)
+                        for (int d = 0; d < inD; d++)
+                            for (int h = 0; h < inH; h++)
+                                image.Slice(((c * inD + d) * inH + h) * inW, inW).CopyTo(
+                                    padded.Slice(((c * pD + d + g[GeoPadBegin]) * pH + h + g[GeoPadBegin + 1]) * pW + g[GeoPadBegin + 2], inW));
+                    image = padded;
+                }
+                ref float source = ref MemoryMarshal.GetReference(image);
+                Span<float> output = y.Slice(n * outChannels * outPlane, outChannels * outPlane);
+                int p = 0;
+                for (int od = 0; od < outD; od++)
+                    for (int oh = 0; oh < outH; oh++)
+                        for (int ow = 0; ow < outW; ow++, p++)
+                        {
+                            ref float origin = ref Unsafe.Add(ref source, (od * sD * pH + oh * sH) * pW + ow * sW);
+                            for (int t = 0; t < rows; t++) column[t] = Unsafe.Add(ref origin, offsets[t]);
+                            DenseColumns(weights, bias, column, result);
+                            for (int m = 0; m < outChannels; m++) output[m * outPlane + p] = result[m];
+                        }
+            }
+        }
+
+        /// <summary>Floats of padded input <see cref="ConvChannels"/> keeps on the stack (32 KB).</summary>
+        public const int MaxPaddedInput = 8 * 1024;
+
+        /// <summary><see cref="ConvChannels"/> for inputs too large to pad on the stack: the padding is tested per tap.</summary>
+        private static void ConvChannelsChecked(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> g, ReadOnlySpan<float> bias,
+            ReadOnlySpan<float> weights, ReadOnlySpan<int> taps)
+        {
+            int images = g[GeoImages], inChannels = g[GeoInChannels], outChannels = g[GeoOutChannels], rows = taps.Length / 4;
+            int inD = g[GeoIn], inH = g[GeoIn + 1], inW = g[GeoIn + 2], outD = g[GeoOut], outH = g[GeoOut + 1], outW = g[GeoOut + 2];
+            int inPlane = inD * inH * inW, outPlane = outD * outH * outW;
+            int dD = g[GeoDilation], dH = g[GeoDilation + 1], dW = g[GeoDilation + 2];
+            Span<float> column = stackalloc float[rows];
+            Span<float> result = stackalloc float[outChannels];
+            for (int n = 0; n < images; n++)
+            {
+                ReadOnlySpan<float> image = x.Slice(n * inChannels * inPlane, inChannels * inPlane);
+                Span<float> output = y.Slice(n * outChannels * outPlane, outChannels * outPlane);
+                int p = 0;
+                for (int od = 0; od < outD; od++)
+                    for (int oh = 0; oh < outH; oh++)
+                        for (int ow = 0; ow < outW; ow++, p++)
+                        {
+                            int d0 = od * g[GeoStride] - g[GeoPadBegin], h0 = oh * g[GeoStride + 1] - g[GeoPadBegin + 1], w0 = ow * g[GeoStride + 2] - g[GeoPadBegin + 2];
+                            for (int t = 0; t < rows; t++)
+                            {
+                                int c = taps[4 * t], id = d0 + taps[4 * t + 1] * dD, ih = h0 + taps[4 * t + 2] * dH, iw = w0 + taps[4 * t + 3] * dW;
+                                if ((uint)c >= (uint)inChannels) throw new ArgumentException("conv tap names a channel the input does not have");
+                                column[t] = (uint)id < (uint)inD && (uint)ih < (uint)inH && (uint)iw < (uint)inW ? image[c * inPlane + (id * inH + ih) * inW + iw] : 0f;
+                            }
+                            DenseColumns(weights, bias, column, result);
+                            for (int m = 0; m < outChannels; m++) output[m * outPlane + p] = result[m];
+                        }
+            }
+        }
+
+        /// <summary>The largest tap-row or filter count <see cref="ConvChannels"/> keeps on the stack.</summary>
+        public const int MaxConvColumn = 4096;
+
+        /// <summary>
         /// Convolution with weights known only at run time ([M][C/group][kD][kH][kW], as ONNX stores them): the same
         /// row multiply-adds as <see cref="ConvTaps"/>, skipping zero weights as it meets them.
         /// </summary>
@@ -155,7 +258,16 @@ namespace PrunedCodegen.Generated
             int planes = g[GeoImages] * g[GeoInChannels];
             int inD = g[GeoIn], inH = g[GeoIn + 1], inW = g[GeoIn + 2], outD = g[GeoOut], outH = g[GeoOut + 1], outW = g[GeoOut + 2];
             int inPlane = inD * inH * inW, outPlane = outD * outH * outW;
+            int dD = g[GeoDilation], dH = g[GeoDilation + 1], dW = g[GeoDilation + 2];
             if (g[GeoOutChannels] != g[GeoInChannels]) throw new ArgumentException("a pool keeps the channel count");
+            if (outD + outH + outW > 3 * 4096) throw new ArgumentException("pool output too large for the window tables");
+            // Per output coordinate and dim: the first input coordinate, and the kernel taps inside the input
+            // [first, end) and inside the padded input (for count_include_pad). Computed once per call.
+            Span<int> table = stackalloc int[4 * (outD + outH + outW)];
+            Span<int> tD = table.Slice(0, 4 * outD), tH = table.Slice(4 * outD, 4 * outH), tW = table.Slice(4 * (outD + outH), 4 * outW);
+            WindowTable(tD, outD, g[GeoStride], g[GeoPadBegin], g[GeoKernel], dD, inD, g[GeoPadEnd]);
+            WindowTable(tH, outH, g[GeoStride + 1], g[GeoPadBegin + 1], g[GeoKernel + 1], dH, inH, g[GeoPadEnd + 1]);
+            WindowTable(tW, outW, g[GeoStride + 2], g[GeoPadBegin + 2], g[GeoKernel + 2], dW, inW, g[GeoPadEnd + 2]);
             for (int p = 0; p < planes; p++)
             {
                 ReadOnlySpan<float> input = x.Slice(p * inPlane, inPlane);
@@ -164,40 +276,53 @@ namespace PrunedCodegen.Generated
                 for (int od = 0; od < outD; od++)
                     for (int oh = 0; oh < outH; oh++)
                         for (int ow = 0; ow < outW; ow++, o++)
-                            output[o] = PoolWindow(input, g, od, oh, ow, max, countIncludePad);
+                        {
+                            float result = max ? float.NegativeInfinity : 0f;
+                            for (int kd = tD[4 * od + 1]; kd < tD[4 * od + 2]; kd++)
+                                for (int kh = tH[4 * oh + 1]; kh < tH[4 * oh + 2]; kh++)
+                                {
+                                    int row = ((tD[4 * od] + kd * dD) * inH + tH[4 * oh] + kh * dH) * inW + tW[4 * ow];
+                                    for (int kw = tW[4 * ow + 1]; kw < tW[4 * ow + 2]; kw++)
+                                    {
+                                        float v = input[row + kw * dW];
+                                        if (!max) result += v;
+                                        else if (v > result || float.IsNaN(v)) result = v;
+                                    }
+                                }
+                            if (!max)
+                            {
+                                int divisor = countIncludePad
+                                    ? tD[4 * od + 3] * tH[4 * oh + 3] * tW[4 * ow + 3]
+                                    : (tD[4 * od + 2] - tD[4 * od + 1]) * (tH[4 * oh + 2] - tH[4 * oh + 1]) * (tW[4 * ow + 2] - tW[4 * ow + 1]);
+                                result = divisor == 0 ? 0f : result / divisor;
+                            }
+                            output[o] = result;
+                        }
             }
         }
 
-        private static float PoolWindow(ReadOnlySpan<float> x, ReadOnlySpan<int> g, int od, int oh, int ow, bool max, bool countIncludePad)
+        private static void WindowTable(Span<int> table, int outSize, int stride, int padBegin, int kernel, int dilation, int size, int padEnd)
         {
-            int inD = g[GeoIn], inH = g[GeoIn + 1], inW = g[GeoIn + 2];
-            int d0 = od * g[GeoStride] - g[GeoPadBegin], h0 = oh * g[GeoStride + 1] - g[GeoPadBegin + 1], w0 = ow * g[GeoStride + 2] - g[GeoPadBegin + 2];
-            float result = max ? float.NegativeInfinity : 0f;
-            int inside = 0, padded = 0;
-            for (int kd = 0; kd < g[GeoKernel]; kd++)
+            for (int o = 0; o < outSize; o++)
             {
-                int id = d0 + kd * g[GeoDilation];
-                bool dIn = (uint)id < (uint)inD, dPadded = id >= -g[GeoPadBegin] && id < inD + g[GeoPadEnd];
-                for (int kh = 0; kh < g[GeoKernel + 1]; kh++)
-                {
-                    int ih = h0 + kh * g[GeoDilation + 1];
-                    bool hIn = (uint)ih < (uint)inH, hPadded = ih >= -g[GeoPadBegin + 1] && ih < inH + g[GeoPadEnd + 1];
-                    for (int kw = 0; kw < g[GeoKernel + 2]; kw++)
-                    {
-                        int iw = w0 + kw * g[GeoDilation + 2];
-                        bool wIn = (uint)iw < (uint)inW, wPadded = iw >= -g[GeoPadBegin + 2] && iw < inW + g[GeoPadEnd + 2];
-                        if (dPadded && hPadded && wPadded) padded++;
-                        if (!(dIn && hIn && wIn)) continue;
-                        inside++;
-                        float v = x[(id * inH + ih) * inW + iw];
-                        if (!max) result += v;
-                        else if (v > result || float.IsNaN(v)) result = v;
-                    }
-                }
+                int start = o * stride - padBegin;
+                WindowRange(start, kernel, dilation, size, padBegin, padEnd, out int first, out int end, out int padded);
+                table[4 * o] = start;
+                table[4 * o + 1] = first;
+                table[4 * o + 2] = end;
+                table[4 * o + 3] = padded;
             }
-            if (max) return result;
-            int divisor = countIncludePad ? padded : inside;
-            return divisor == 0 ? 0f : result / divisor;
+        }
+
+        /// <summary>Taps k in [first, end) with start + k * dilation inside [0, size); padded: taps inside [-padBegin, size + padEnd).</summary>
+        private static void WindowRange(int start, int kernel, int dilation, int size, int padBegin, int padEnd, out int first, out int end, out int padded)
+        {
+            first = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+            end = start > size - 1 ? 0 : Math.Min(kernel, (size - 1 - start) / dilation + 1);
+            int pFirst = start >= -padBegin ? 0 : (-padBegin - start + dilation - 1) / dilation;
+            int pEnd = start > size + padEnd - 1 ? 0 : Math.Min(kernel, (size + padEnd - 1 - start) / dilation + 1);
+            padded = Math.Max(0, pEnd - pFirst);
+            if (end < first) end = first;
         }
 
         /// <summary>Global max or average over each [D, H, W] plane: a vector reduction per channel.</summary>
