@@ -261,6 +261,12 @@ namespace PrunedCodegen.Generated
             int dD = g[GeoDilation], dH = g[GeoDilation + 1], dW = g[GeoDilation + 2];
             if (g[GeoOutChannels] != g[GeoInChannels]) throw new ArgumentException("a pool keeps the channel count");
             if (outD + outH + outW > 3 * 4096) throw new ArgumentException("pool output too large for the window tables");
+            if (outD == 1 && inD == 1 && g[GeoPadBegin + 1] == 0 && g[GeoPadBegin + 2] == 0 && g[GeoPadEnd + 1] == 0 && g[GeoPadEnd + 2] == 0 && dH == 1 && dW == 1
+                && (outH - 1) * g[GeoStride + 1] + g[GeoKernel + 1] <= inH && (outW - 1) * g[GeoStride + 2] + g[GeoKernel + 2] <= inW)
+            {
+                PoolUnpadded2D(x, y, planes, inH, inW, outH, outW, g[GeoKernel + 1], g[GeoKernel + 2], g[GeoStride + 1], g[GeoStride + 2], max);
+                return;
+            }
             // Per output coordinate and dim: the first input coordinate, and the kernel taps inside the input
             // [first, end) and inside the padded input (for count_include_pad). Computed once per call.
             Span<int> table = stackalloc int[4 * (outD + outH + outW)];
@@ -298,6 +304,33 @@ namespace PrunedCodegen.Generated
                             }
                             output[o] = result;
                         }
+            }
+        }
+
+        /// <summary>The common 2-D case: every window inside the input, no dilation; plain loops over locals.</summary>
+        private static void PoolUnpadded2D(ReadOnlySpan<float> x, Span<float> y, int planes, int inH, int inW, int outH, int outW, int kH, int kW, int sH, int sW, bool max)
+        {
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref float ys = ref MemoryMarshal.GetReference(y);
+            float scale = 1f / (kH * kW);
+            for (int p = 0; p < planes; p++)
+            {
+                ref float input = ref Unsafe.Add(ref xs, p * inH * inW);
+                ref float output = ref Unsafe.Add(ref ys, p * outH * outW);
+                for (int oh = 0; oh < outH; oh++)
+                    for (int ow = 0; ow < outW; ow++)
+                    {
+                        ref float window = ref Unsafe.Add(ref input, oh * sH * inW + ow * sW);
+                        float result = max ? float.NegativeInfinity : 0f;
+                        for (int kh = 0; kh < kH; kh++)
+                            for (int kw = 0; kw < kW; kw++)
+                            {
+                                float v = Unsafe.Add(ref window, kh * inW + kw);
+                                if (!max) result += v;
+                                else if (v > result || float.IsNaN(v)) result = v;
+                            }
+                        Unsafe.Add(ref output, oh * outW + ow) = max ? result : result * scale;
+                    }
             }
         }
 
