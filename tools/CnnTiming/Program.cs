@@ -34,6 +34,19 @@ for (int i = 0; i < samples; i += 50)
         if (a.Zip(y).Any(p => Math.Abs(p.First - p.Second) > 1e-3f)) throw new InvalidOperationException($"{runs[m].Name} differs from ORT on sample {i}");
     }
 
+// Warm-up past tiered compilation: interleaved, until the JIT has compiled nothing new for 500 ms (at most 10 s).
+var warm = Stopwatch.StartNew();
+var sinceJit = Stopwatch.StartNew();
+long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+while (warm.ElapsedMilliseconds < 10_000 && (warm.ElapsedMilliseconds < 1000 || sinceJit.ElapsedMilliseconds < 500))
+{
+    foreach (var run in runs)
+        for (int i = 0; i < samples; i++) run.Run(i);
+    long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+    if (now != jitted) { jitted = now; sinceJit.Restart(); }
+    else System.Threading.Thread.Sleep(20);   // room for the background compiler
+}
+
 var times = runs.Select(_ => new List<double>()).ToArray();
 for (int round = 0; round < 31; round++)
     for (int k = 0; k < runs.Length; k++)
