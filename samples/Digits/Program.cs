@@ -68,7 +68,8 @@ var (nsCnnDense, nsCnnPruned) = DigitsData.MedianNsPerPrediction(pixels, DigitsC
 Console.WriteLine();
 Console.WriteLine("CNN            accuracy  (PyTorch)  max |logit - PyTorch|  ns per sample: Predict");
 Console.WriteLine(string.Format(inv, "dense          {0,8:0.0000}  ({1:0.0000})   {2,20:0.0e+00}  {3,22:0}", (double)cnnDenseCorrect / n, torchCnnDense, cnnDenseDiff, nsCnnDense));
-Console.WriteLine(string.Format(inv, "{0,-14} {1,8:0.0000}  ({2:0.0000})   {3,20:0.0e+00}  {4,22:0}", $"pruned ({filtersPruned} filters)", (double)cnnPrunedCorrect / n, torchCnnPruned, cnnPrunedDiff, nsCnnPruned));
+Console.WriteLine(string.Format(inv, "pruned (50%)   {0,8:0.0000}  ({1:0.0000})   {2,20:0.0e+00}  {3,22:0}", (double)cnnPrunedCorrect / n, torchCnnPruned, cnnPrunedDiff, nsCnnPruned));
+Console.WriteLine($"({filtersPruned} of the CNN's filters are all zero after pruning; the generator removed them and the inputs that read them.)");
 
 bool ok = Math.Abs((double)denseCorrect / n - torchDense) < 1e-9 && Math.Abs((double)prunedCorrect / n - torchPruned) < 1e-9
     && Math.Abs((double)cnnDenseCorrect / n - torchCnnDense) < 1e-9 && Math.Abs((double)cnnPrunedCorrect / n - torchCnnPruned) < 1e-9;
