@@ -49,6 +49,29 @@ Console.WriteLine(string.Format(inv, "dense and pruned agree on {0} of {1} image
     agree, n, (double)agree / n, nsDense / nsPruned, nsDenseBatch / nsPrunedBatch));
 Console.WriteLine($"parameters: dense {metrics.RootElement.GetProperty("total_params").GetInt32()}, pruned nonzero {metrics.RootElement.GetProperty("pruned_nonzero_params").GetInt32()} (the generated pruned code only stores and multiplies the nonzeros).");
 
-bool ok = Math.Abs((double)denseCorrect / n - torchDense) < 1e-9 && Math.Abs((double)prunedCorrect / n - torchPruned) < 1e-9;
+// The CNN (Conv-BatchNorm-ReLU-MaxPool twice, Linear head), dense and with half of its filters pruned: BatchNorm is
+// folded into the convs and the pruned filters, with the next layers' matching inputs, are removed at build time.
+using var cnnMetrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(dataDir, "digits_cnn_metrics.json")));
+var cnnDense = new float[n * DigitsCnnDense.OutputLength];
+var cnnPruned = new float[n * DigitsCnnPruned.OutputLength];
+DigitsCnnDense.PredictBatch(pixels, cnnDense);
+DigitsCnnPruned.PredictBatch(pixels, cnnPruned);
+int cnnDenseCorrect = DigitsData.ArgMax(cnnDense, 10).Zip(labels).Count(p => p.First == p.Second);
+int cnnPrunedCorrect = DigitsData.ArgMax(cnnPruned, 10).Zip(labels).Count(p => p.First == p.Second);
+float cnnDenseDiff = DigitsData.MaxAbsDiff(cnnDense, DigitsData.LoadLogits(Path.Combine(dataDir, "digits_cnn_test_logits_dense.csv")));
+float cnnPrunedDiff = DigitsData.MaxAbsDiff(cnnPruned, DigitsData.LoadLogits(Path.Combine(dataDir, "digits_cnn_test_logits_pruned.csv")));
+double torchCnnDense = cnnMetrics.RootElement.GetProperty("dense_test_accuracy").GetDouble();
+double torchCnnPruned = cnnMetrics.RootElement.GetProperty("pruned_finetuned_test_accuracy").GetDouble();
+int filtersPruned = cnnMetrics.RootElement.GetProperty("pruned_filters_per_conv").EnumerateArray().Sum(a => a.GetArrayLength());
+var (nsCnnDense, nsCnnPruned) = DigitsData.MedianNsPerPrediction(pixels, DigitsCnnDense.InputLength, DigitsCnnDense.OutputLength,
+    (x, y) => DigitsCnnDense.Predict(x, y), (x, y) => DigitsCnnPruned.Predict(x, y));
+Console.WriteLine();
+Console.WriteLine("CNN            accuracy  (PyTorch)  max |logit - PyTorch|  ns per sample: Predict");
+Console.WriteLine(string.Format(inv, "dense          {0,8:0.0000}  ({1:0.0000})   {2,20:0.0e+00}  {3,22:0}", (double)cnnDenseCorrect / n, torchCnnDense, cnnDenseDiff, nsCnnDense));
+Console.WriteLine(string.Format(inv, "pruned (50%)   {0,8:0.0000}  ({1:0.0000})   {2,20:0.0e+00}  {3,22:0}", (double)cnnPrunedCorrect / n, torchCnnPruned, cnnPrunedDiff, nsCnnPruned));
+Console.WriteLine($"({filtersPruned} of the CNN's filters are all zero after pruning; the generator removed them and the inputs that read them.)");
+
+bool ok = Math.Abs((double)denseCorrect / n - torchDense) < 1e-9 && Math.Abs((double)prunedCorrect / n - torchPruned) < 1e-9
+    && Math.Abs((double)cnnDenseCorrect / n - torchCnnDense) < 1e-9 && Math.Abs((double)cnnPrunedCorrect / n - torchCnnPruned) < 1e-9;
 Console.WriteLine(ok ? "OK: accuracies match PyTorch exactly." : "MISMATCH: accuracies differ from PyTorch's.");
 return ok ? 0 : 1;

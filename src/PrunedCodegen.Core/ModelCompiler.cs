@@ -24,13 +24,22 @@ namespace PrunedCodegen
         /// <summary>The hint name under which <see cref="KernelsSource"/> is added.</summary>
         public const string KernelsHintName = "PrunedCodegen.Kernels.g.cs";
 
+        /// <summary>Kernels.cs first, then the other runtime files (each a part of the same partial class) in name order.</summary>
         private static readonly Lazy<string> LazyKernels = new Lazy<string>(() =>
         {
-            using var stream = typeof(ModelCompiler).Assembly.GetManifestResourceStream("PrunedCodegen.Runtime.Kernels.cs")
-                ?? throw new InvalidOperationException("the kernels resource is missing from PrunedCodegen.Core");
-            using var reader = new StreamReader(stream);
+            const string prefix = "PrunedCodegen.Runtime.", main = prefix + "Kernels.cs";
+            var assembly = typeof(ModelCompiler).Assembly;
+            var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n != main)
+                .OrderBy(n => n, StringComparer.Ordinal);
+            var parts = new[] { main }.Concat(names).Select(name =>
+            {
+                using var stream = assembly.GetManifestResourceStream(name)
+                    ?? throw new InvalidOperationException("the kernels resource is missing from PrunedCodegen.Core");
+                using var reader = new StreamReader(stream);
+                return reader.ReadToEnd().Replace("\r\n", "\n");
+            });
             // The kernels carry the same version as the models that call them.
-            return reader.ReadToEnd().Replace("\r\n", "\n").Replace("$(PrunedCodegenVersion)", ModelEmitter.GeneratorVersion);
+            return string.Join("\n", parts).Replace("$(PrunedCodegenVersion)", ModelEmitter.GeneratorVersion);
         });
 
         public static CompileResult Compile(byte[] onnx, CompileOptions options, CancellationToken cancellationToken = default)
@@ -60,6 +69,10 @@ namespace PrunedCodegen
 
                 var graph = GraphBuilder.Build(model, cancellationToken);
                 FuseDenseEpilogue.Run(graph);
+                FoldBatchNorm.Run(graph);
+                FuseDenseEpilogue.Run(graph);
+                FuseConvActivation.Run(graph);
+                RemoveDeadFilters.Run(graph);
                 RemoveDeadNeurons.Run(graph);
                 var overrides = ParseLayerKernels(options.LayerKernels);
                 var plans = new Dictionary<DenseOp, LayerPlan>();

@@ -124,6 +124,12 @@ namespace PrunedCodegen.Emitting
                     nonzero = I(p.Nonzeros);
                     sparsity = Percent(1 - p.Density);
                 }
+                else if (op is ConvOp c && c.Weights != null)
+                {
+                    weights = I(c.Weights.Length);
+                    nonzero = I(ConvNonzeros(c));
+                    sparsity = Percent(c.Weights.Length == 0 ? 0 : 1 - (double)ConvNonzeros(c) / c.Weights.Length);
+                }
                 _w.Line("// " + string.Format(CultureInfo.InvariantCulture, "{0,-6} {1,-32} {2,-17} {3,8} {4,9} {5,9}  {6}",
                     i, Truncate(OpTitle(op), 32), Shapes.Format(op.Output.Shape), weights, nonzero, sparsity, kernel));
             }
@@ -136,8 +142,10 @@ namespace PrunedCodegen.Emitting
             long nonzeroParams = _buffers.Constants.Sum(c => (long)c.Data!.Count(v => v != 0f)) + dense.Sum(p => (long)p.Nonzeros + (p.Op.Bias?.Count(v => v != 0f) ?? 0));
             long denseMacs = dense.Sum(p => (long)p.Op.Rows * p.Weights);
             long sparseMacs = dense.Sum(p => (long)p.Op.Rows * p.Nonzeros);
+            var conv = ConvStatistics();
+            parameters += conv.Parameters; nonzeroParams += conv.Nonzeros; denseMacs += conv.DenseMacs; sparseMacs += conv.SparseMacs;
             _w.Line("/// <summary>");
-            _w.Line($"/// The ONNX model <c>{CSharpLiterals.CommentText(_options.ModelFileName)}</c> compiled to C# by PrunedCodegen: {I(_graph.Ops.Count)} layers ({I(dense.Count)} with weights),");
+            _w.Line($"/// The ONNX model <c>{CSharpLiterals.CommentText(_options.ModelFileName)}</c> compiled to C# by PrunedCodegen: {I(_graph.Ops.Count)} layers ({I(dense.Count + conv.Layers)} with weights),");
             _w.Line($"/// {I(parameters)} parameters of which {I(nonzeroParams)} are nonzero; {I(sparseMacs)} multiply-adds per sample ({I(denseMacs)} if dense).");
             _w.Line("/// </summary>");
             _w.Line("/// <remarks>");
@@ -357,6 +365,7 @@ namespace PrunedCodegen.Emitting
                     _w.Close();
                     break;
                 default:
+                    if (TryEmitConvolutional(index, op)) break;
                     throw new InvalidOperationException("unknown op " + op.GetType().Name);
             }
             _w.Line();
@@ -588,6 +597,7 @@ namespace PrunedCodegen.Emitting
             WhereOp w => $"Y = Where(C, A, B): {Shapes.Format(w.Condition.Shape)}, {Shapes.Format(w.A.Shape)}, {Shapes.Format(w.B.Shape)} -> {Shapes.Format(w.Output.Shape)}.",
             ReduceOp r => $"Y = Reduce{r.Kind}(X) over {I(r.Length)} elements ([{I(r.Outer)}, {I(r.Length)}, {I(r.Inner)}] view) -> {Shapes.Format(r.Output.Shape)}.",
             SoftmaxOp s => $"Y = {(s.Log ? "LogSoftmax" : "Softmax")}(X) over {I(s.Length)} elements ([{I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}] view), shape {Shapes.Format(s.Output.Shape)}.",
+            ConvOp or PoolOp or BatchNormOp => DescribeConvolutional(op),
             _ => op.GetType().Name,
         };
 
@@ -622,6 +632,7 @@ namespace PrunedCodegen.Emitting
             ConcatOp _ => "Concat",
             WhereOp _ => "Where",
             ReduceOp r => "Reduce" + r.Kind,
+            ConvOp or PoolOp or BatchNormOp => ConvolutionalTitle(op),
             _ => op.GetType().Name,
         };
 
@@ -638,6 +649,7 @@ namespace PrunedCodegen.Emitting
             BinaryOp b => b.A.Shape.SequenceEqual(b.B.Shape) ? "elementwise" : "broadcast",
             GatherOp _ => "gather",
             ConcatOp _ => "copy",
+            ConvOp or PoolOp or BatchNormOp => ConvolutionalKernelName(op),
             _ => "elementwise",
         };
 

@@ -47,9 +47,9 @@ namespace PrunedCodegen.Graph
                 case "Dropout": LowerDropout(node, where); break;
                 case "Constant": LowerConstant(node, where); break;
                 default:
-                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerReduce(node, where)) break;
+                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerReduce(node, where) || TryLowerConvolutional(node, where)) break;
                     throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
-                        $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps)}");
+                        $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps.Concat(ConvolutionalOps))}");
             }
         }
 

@@ -15,7 +15,7 @@ using Arm = System.Runtime.Intrinsics.Arm;
 namespace PrunedCodegen.Generated
 {
     [global::System.CodeDom.Compiler.GeneratedCode("PrunedCodegen", "$(PrunedCodegenVersion)")]
-    internal static class Kernels
+    internal static partial class Kernels
     {
         // ---- fused multiply-add: a * b + c, fused (one rounding) where the hardware has it ----
 

@@ -1,0 +1,234 @@
+using System.Collections.Generic;
+using System.Linq;
+using PrunedCodegen.Graph;
+using PrunedCodegen.Planning;
+
+namespace PrunedCodegen.Emitting
+{
+    // Emission of the convolutional layers: Conv (nonzero taps as static data, or runtime weights), pooling and
+    // standalone BatchNorm. The window geometry of each layer is a small static int table the kernels read.
+    internal sealed partial class ModelEmitter
+    {
+        /// <summary>Largest tap-row or filter count the channel kernel keeps on the stack (mirrors the runtime constant).</summary>
+        public const int MaxConvColumn = 4096;
+
+        private readonly Dictionary<ConvOp, ConvPlan> _convPlans = new Dictionary<ConvOp, ConvPlan>();
+
+        private ConvPlan ConvPlanOf(ConvOp c)
+        {
+            if (!_convPlans.TryGetValue(c, out var plan)) _convPlans[c] = plan = ConvPlanner.Plan(c, _options.Kernel);
+            return plan;
+        }
+
+        private bool TryEmitConvolutional(int index, IrOp op)
+        {
+            string layer = $"Layer{I(index)}";
+            switch (op)
+            {
+                case ConvOp c when c.Weights != null:
+                {
+                    bool channels = ConvPlanOf(c).Kernel == ConvKernelKind.Channels;
+                    string bias = c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty";
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+                    _w.Line(channels
+                        ? $"{K}.ConvChannels(x, y, {layer}_Geometry, {bias}, {layer}_TapRowWeights, {layer}_TapRows);"
+                        : $"{K}.ConvTaps(x, y, {layer}_Geometry, {bias}, {layer}_TapWeights, {layer}_Taps, {layer}_FilterStarts);");
+                    EmitActivation(c.Activation, "y");
+                    _w.Close();
+                    _w.Line();
+                    if (channels) EmitConvTapRows(layer, c);
+                    else EmitConvTaps(layer, c);
+                    return true;
+                }
+                case ConvOp c:
+                {
+                    string bias = c.BiasInput != null ? "b" : "ReadOnlySpan<float>.Empty";
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, ReadOnlySpan<float> w, {(c.BiasInput != null ? "ReadOnlySpan<float> b, " : "")}Span<float> y)");
+                    _w.Line($"{K}.ConvDense(x, w, {bias}, y, {layer}_Geometry, {I(c.Group)});");
+                    EmitActivation(c.Activation, "y");
+                    _w.Close();
+                    _w.Line();
+                    EmitIntData($"{layer}_Geometry", c.Geometry.ToTable());
+                    return true;
+                }
+                case PoolOp p:
+                {
+                    bool max = p.Kind == PoolKind.Max;
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+                    if (p.Global)
+                        _w.Line($"{K}.GlobalPool(x, y, {I(p.Geometry.InPlane)}, max: {(max ? "true" : "false")});");
+                    else
+                        _w.Line($"{K}.Pool(x, y, {layer}_Geometry, max: {(max ? "true" : "false")}, countIncludePad: {(p.CountIncludePad ? "true" : "false")});");
+                    _w.Close();
+                    if (!p.Global)
+                    {
+                        _w.Line();
+                        EmitIntData($"{layer}_Geometry", p.Geometry.ToTable());
+                    }
+                    return true;
+                }
+                case BatchNormOp bn when bn.Multiplier != null:
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+                    _w.Line($"{K}.ChannelAffine(x, y, {layer}_Multiplier, {layer}_Shift, {I(bn.Images)}, {I(bn.Inner)});");
+                    _w.Close();
+                    _w.Line();
+                    _w.Line("// Per channel: scale / sqrt(var + eps), then B - mean * that.");
+                    EmitFloatData($"{layer}_Multiplier", bn.Multiplier);
+                    EmitFloatData($"{layer}_Shift", bn.Shift!);
+                    return true;
+                case BatchNormOp bn:
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> b, ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, Span<float> y)");
+                    _w.Line($"{K}.BatchNorm(x, scale, b, mean, variance, y, {I(bn.Images)}, {I(bn.Inner)}, {CSharpLiterals.Float(bn.Epsilon)});");
+                    _w.Close();
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Per filter, its nonzero taps (input channel, kd, kh, kw) and their weights; zero taps are left out.</summary>
+        private void EmitConvTaps(string layer, ConvOp c)
+        {
+            var g = c.Geometry;
+            var weights = new List<float>();
+            var taps = new List<int>();
+            var starts = new int[g.OutChannels + 1];
+            int outPerGroup = g.OutChannels / c.Group;
+            for (int m = 0; m < g.OutChannels; m++)
+            {
+                int t = m * c.FilterLength, firstChannel = m / outPerGroup * c.InPerGroup;
+                for (int ic = 0; ic < c.InPerGroup; ic++)
+                    for (int kd = 0; kd < g.Kernel[0]; kd++)
+                        for (int kh = 0; kh < g.Kernel[1]; kh++)
+                            for (int kw = 0; kw < g.Kernel[2]; kw++, t++)
+                            {
+                                float w = c.Weights![t];
+                                if (w == 0f) continue;
+                                weights.Add(w);
+                                taps.Add(firstChannel + ic); taps.Add(kd); taps.Add(kh); taps.Add(kw);
+                            }
+                starts[m + 1] = weights.Count;
+            }
+            _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
+            EmitIntData($"{layer}_Geometry", g.ToTable());
+            _w.Line($"// {I(weights.Count)} nonzero taps of {I(c.Weights!.Length)}, filter by filter: weights; (input channel, kd, kh, kw) of each; where each filter starts.");
+            EmitFloatData($"{layer}_TapWeights", weights);
+            EmitIntData($"{layer}_Taps", taps);
+            EmitIntData($"{layer}_FilterStarts", starts);
+            if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
+        }
+
+        /// <summary>Tap rows (input channel, kd, kh, kw) with any nonzero weight, each with its weights for every filter.</summary>
+        private void EmitConvTapRows(string layer, ConvOp c)
+        {
+            var g = c.Geometry;
+            int volume = g.KernelVolume;
+            var weights = new List<float>();
+            var taps = new List<int>();
+            for (int ch = 0; ch < g.InChannels; ch++)
+                for (int k = 0; k < volume; k++)
+                {
+                    if (!Enumerable.Range(0, g.OutChannels).Any(m => c.Weights![m * c.FilterLength + ch * volume + k] != 0f)) continue;
+                    taps.Add(ch); taps.Add(k / (g.Kernel[1] * g.Kernel[2])); taps.Add(k / g.Kernel[2] % g.Kernel[1]); taps.Add(k % g.Kernel[2]);
+                    for (int m = 0; m < g.OutChannels; m++) weights.Add(c.Weights![m * c.FilterLength + ch * volume + k]);
+                }
+            _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
+            EmitIntData($"{layer}_Geometry", g.ToTable());
+            _w.Line($"// {I(taps.Count / 4)} tap rows with a nonzero weight (of {I(g.InChannels * volume)}), tap-major: [tap row][{I(g.OutChannels)} filters]; (input channel, kd, kh, kw) of each row.");
+            EmitFloatData($"{layer}_TapRowWeights", weights);
+            EmitIntData($"{layer}_TapRows", taps);
+            if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
+        }
+
+        private static int ConvNonzeros(ConvOp c) => c.Weights?.Count(w => w != 0f) ?? 0;
+
+        /// <summary>Input channels that no remaining tap reads (never loaded).</summary>
+        private static int UnreadChannels(ConvOp c)
+        {
+            if (c.Weights == null) return 0;
+            var read = new bool[c.Geometry.InChannels];
+            int outPerGroup = c.Geometry.OutChannels / c.Group, volume = c.Geometry.KernelVolume;
+            for (int m = 0; m < c.Geometry.OutChannels; m++)
+                for (int ic = 0; ic < c.InPerGroup; ic++)
+                    for (int k = 0; k < volume; k++)
+                        if (c.Weights[m * c.FilterLength + ic * volume + k] != 0f) read[m / outPerGroup * c.InPerGroup + ic] = true;
+            return read.Count(r => !r);
+        }
+
+        private (long Parameters, long Nonzeros, long DenseMacs, long SparseMacs, int Layers) ConvStatistics()
+        {
+            long parameters = 0, nonzeros = 0, denseMacs = 0, sparseMacs = 0;
+            int layers = 0;
+            foreach (var c in _graph.Ops.OfType<ConvOp>().Where(c => c.Weights != null))
+            {
+                layers++;
+                int nz = ConvNonzeros(c);
+                parameters += c.Weights!.Length + (c.Bias?.Length ?? 0);
+                nonzeros += nz + (c.Bias?.Count(v => v != 0f) ?? 0);
+                long positions = (long)c.Geometry.Images * c.Geometry.OutPlane;
+                denseMacs += positions * c.Weights.Length;
+                sparseMacs += positions * nz;
+            }
+            return (parameters, nonzeros, denseMacs, sparseMacs, layers);
+        }
+
+        private string DescribeConvolutional(IrOp op)
+        {
+            switch (op)
+            {
+                case ConvOp c:
+                {
+                    var g = c.Geometry;
+                    string act = c.Activation.Kind == ActivationKind.None ? "" : c.Activation.Describe() + " of ";
+                    string window = $"{g.Spatial(g.Kernel)} kernel, stride {g.Spatial(g.Stride)}, pads {g.Spatial(g.PadBegin)} begin {g.Spatial(g.PadEnd)} end, dilation {g.Spatial(g.Dilation)}, group {I(c.Group)}";
+                    string shapes = $"{Shapes.Format(c.Input.Shape)} -> {Shapes.Format(c.Output.Shape)}";
+                    if (c.Weights == null)
+                        return $"y = {act}conv(x, W){(c.BiasInput != null ? " + b" : "")}: {shapes}; {window}; W is a runtime input; kernel: row multiply-adds over every tap, zeros skipped as met.";
+                    int nz = ConvNonzeros(c), unread = UnreadChannels(c);
+                    string sparsity = $"W [{I(g.OutChannels)},{I(c.InPerGroup)},{string.Join(",", g.Kernel.Skip(WindowGeometry.SpatialDims - g.Rank).Select(k => I(k)))}] has {I(nz)} nonzero taps of {I(c.Weights.Length)} ({Percent(c.Weights.Length == 0 ? 0 : 1 - (double)nz / c.Weights.Length)} sparse)";
+                    string structural = c.RemovedInputs + c.RemovedOutputs == 0 ? ""
+                        : $" Filter pruning: was {I(g.InChannels + c.RemovedInputs)} -> {I(g.OutChannels + c.RemovedOutputs)} channels, now {I(g.InChannels)} -> {I(g.OutChannels)}: {I(c.RemovedOutputs)} all-zero filter(s) removed here, {I(c.RemovedInputs)} input channel(s) dropped because the layer before lost those filters.";
+                    string unreadText = unread == 0 ? "" : $" {I(unread)} input channel(s) are read by no remaining tap and never loaded.";
+                    var plan = ConvPlanOf(c);
+                    string costs = $"cost model: taps {Ns(plan.TapsCostNs)} ns, channels {(double.IsInfinity(plan.ChannelsCostNs) ? "n/a" : Ns(plan.ChannelsCostNs) + " ns")}";
+                    string kernel = plan.Kernel == ConvKernelKind.Taps
+                        ? "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)"
+                        : $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)";
+                    return $"y = {act}conv(x, W){(c.Bias != null ? " + b" : "")}: {shapes}; {window}; {sparsity}; kernel: {kernel} ({costs}).{structural}{unreadText}";
+                }
+                case PoolOp p:
+                {
+                    var g = p.Geometry;
+                    string what = p.Kind == PoolKind.Max ? "max" : "average";
+                    if (p.Global) return $"y = global {what} over each channel's {I(g.InPlane)} values: {Shapes.Format(p.Input.Shape)} -> {Shapes.Format(p.Output.Shape)}.";
+                    return $"y = {what} pool: {Shapes.Format(p.Input.Shape)} -> {Shapes.Format(p.Output.Shape)}; {g.Spatial(g.Kernel)} window, stride {g.Spatial(g.Stride)}, pads {g.Spatial(g.PadBegin)} begin {g.Spatial(g.PadEnd)} end, dilation {g.Spatial(g.Dilation)}"
+                        + (p.Kind == PoolKind.Average ? $", padding {(p.CountIncludePad ? "counted" : "not counted")} in the divisor." : ".");
+                }
+                case BatchNormOp bn:
+                    return bn.Multiplier != null
+                        ? $"y = BatchNorm(x) as a per-channel affine map over {I(bn.Channels)} channels (nothing before it to fold it into): shape {Shapes.Format(bn.Output.Shape)}."
+                        : $"y = BatchNorm(x) with runtime scale, B, mean, var over {I(bn.Channels)} channels, epsilon {CSharpLiterals.Float(bn.Epsilon)}: shape {Shapes.Format(bn.Output.Shape)}.";
+                default:
+                    return op.GetType().Name;
+            }
+        }
+
+        private string ConvolutionalTitle(IrOp op) => op switch
+        {
+            ConvOp c => "Conv" + (c.Activation.Kind == ActivationKind.None ? "" : "+" + c.Activation.Kind)
+                + (c.RemovedOutputs + c.RemovedInputs == 0 ? "" : $" (-{I(c.RemovedInputs)} in, -{I(c.RemovedOutputs)} out)"),
+            PoolOp p => (p.Global ? "Global" : "") + (p.Kind == PoolKind.Max ? "MaxPool" : "AveragePool"),
+            _ => "BatchNorm",
+        };
+
+        private string ConvolutionalKernelName(IrOp op) => op switch
+        {
+            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Channels => $"conv channels SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
+            ConvOp c when c.Weights != null => $"conv taps SIMD rows (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
+            ConvOp c when c.Weights != null => "conv",
+            ConvOp _ => "conv runtime weights",
+            PoolOp p => p.Global ? "global reduce" : "window pool",
+            _ => "channel affine",
+        };
+    }
+}
