@@ -246,7 +246,9 @@ namespace PrunedCodegen.Graph
 
             if (a.Kind == ValueKind.Constant && b.Kind == ValueKind.Constant)
             {
-                var result = new float[Shapes.Count(shape)];
+                int count = Shapes.Count(shape);
+                ChargeConstant(count);   // folding can make a large constant out of two small ones
+                var result = new float[count];
                 var sa = Shapes.BroadcastStrides(a.Shape, shape);
                 var sb = Shapes.BroadcastStrides(b.Shape, shape);
                 var index = new int[shape.Length];
@@ -390,7 +392,8 @@ namespace PrunedCodegen.Graph
                     if (i >= x.Shape.Length) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: 0 at axis {i} copies a dim the input does not have");
                     s = x.Shape[i];
                 }
-                if (s < 0 || s > Shapes.MaxElements) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: invalid target dim {spec[i]}");
+                if (s < 0) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: invalid target dim {spec[i]}");
+                if (s > Shapes.MaxElements) throw new ModelCompileException(DiagnosticIds.TensorTooLarge, $"{where}: target dim {spec[i]} is beyond the limit of {Shapes.MaxElements} elements");
                 dims[i] = (int)s;
                 known *= s;
                 if (known > Shapes.MaxElements) throw new ModelCompileException(DiagnosticIds.TensorTooLarge, $"{where}: the target shape is too large");
