@@ -37,10 +37,12 @@ afl-fuzz -i "$seeds" -o "$out/findings" -t 6000 -m none -V "$seconds" -x tools/f
 
 stats="$out/findings/default/fuzzer_stats"
 [ -f "$stats" ] && grep -E '^(start_time|last_update|run_time|execs_done|execs_per_sec|corpus_count|bitmap_cvg|edges_found|total_edges|saved_crashes|saved_hangs|unique_crashes|unique_hangs) ' "$stats"
+# Replays need an uninstrumented build (the instrumented core expects AFL's shared memory).
+dotnet build tests/PrunedCodegen.Fuzz -c Release -nologo -v:q -o "$out/replay-bin" >/dev/null
 for kind in crashes hangs; do
   dir="$out/findings/default/$kind"
   if [ -d "$dir" ] && [ -n "$(ls -A "$dir" | grep -v README || true)" ]; then
     echo "== $kind (replayed without the fuzzer)"
-    dotnet "$bin/PrunedCodegen.Fuzz.dll" replay $(ls -d "$dir"/id* ) || true
+    dotnet "$out/replay-bin/PrunedCodegen.Fuzz.dll" replay $(ls -d "$dir"/id* ) || true
   fi
 done
