@@ -18,11 +18,14 @@ namespace PrunedCodegen.Fuzz
         {
             if (args.Length > 0 && args[0] == "replay")
                 return Replay(args.Skip(1));
+            // PCG_FUZZ_SELFTEST=1 makes every model that compiles a "crash", to check that findings reach the fuzzer.
+            bool selfTest = Environment.GetEnvironmentVariable("PCG_FUZZ_SELFTEST") == "1";
             Fuzzer.Run(stream =>
             {
                 using var buffer = new MemoryStream();
                 stream.CopyTo(buffer);
-                FuzzTarget.Run(buffer.ToArray());
+                if (FuzzTarget.Run(buffer.ToArray()) == "ok" && selfTest)
+                    throw new FuzzFinding("self-test: a model compiled");
             });
             return 0;
         }
