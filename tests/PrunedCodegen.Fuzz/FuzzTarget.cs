@@ -19,8 +19,12 @@ namespace PrunedCodegen.Fuzz
         /// <summary>Bytes any input may allocate, whatever its size (the emitter's text buffers, the kernel choices).</summary>
         public const long FixedAllocationBytes = 64L * 1024 * 1024;
 
-        /// <summary>Further bytes per input byte: a weight (4 bytes in the file) becomes about 15 chars of C#, times 4 kernels.</summary>
-        public const long AllocationBytesPerInputByte = 1024;
+        /// <summary>
+        /// Further bytes per input byte, for the four compiles: a weight (4 bytes in the file) becomes about 15 chars of
+        /// C#; a graph output (about 40 bytes) becomes about 1.2 KB of parameters, constants and checks (10,000 outputs
+        /// allocate about 1.5 KB per input byte in all).
+        /// </summary>
+        public const long AllocationBytesPerInputByte = 2048;
 
         /// <summary>Wall-clock budget for one input (the fuzzer's own hang timeout is set a little above it).</summary>
         public static readonly TimeSpan TimeBudget = TimeSpan.FromSeconds(4);

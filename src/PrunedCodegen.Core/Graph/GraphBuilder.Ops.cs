@@ -226,12 +226,14 @@ namespace PrunedCodegen.Graph
             var a = Input(node, 0, where);
             var b = Input(node, 1, where);
             RequireFloat(a, where); RequireFloat(b, where);
-            DefineOutput(node, 0, Binary(kind, a, b, Source(node), where), where);
+            // Named after the node's output (not operand A), so that a graph output keeps its own name in generated code.
+            DefineOutput(node, 0, Binary(kind, a, b, Source(node), where, node.Outputs.FirstOrDefault()), where);
         }
 
         /// <summary>Appends (or constant-folds) one broadcast binary op and returns its result.</summary>
-        private IrValue Binary(BinaryKind kind, IrValue a, IrValue b, string source, string where)
+        private IrValue Binary(BinaryKind kind, IrValue a, IrValue b, string source, string where, string? name = null)
         {
+            name ??= a.Name;
             var shape = Shapes.Broadcast(a.Shape, b.Shape)
                 ?? throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} do not broadcast");
             bool batched = a.IsBatched || b.IsBatched;
@@ -263,10 +265,10 @@ namespace PrunedCodegen.Graph
                         index[d] = 0;
                     }
                 }
-                return NewConstant(a.Name, shape, result);
+                return NewConstant(name, shape, result);
             }
 
-            var output = NewValue(a.Name, shape, batched);
+            var output = NewValue(name, shape, batched);
             _graph.Ops.Add(new BinaryOp(kind, a, b, output, source));
             return output;
         }
