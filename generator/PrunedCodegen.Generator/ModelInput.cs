@@ -5,24 +5,21 @@ namespace PrunedCodegen.Generator
 {
     /// <summary>
     /// One PrunedModel item, read. Equality is by path, options and a content fingerprint (length +
-    /// SHA-256), never by the bytes themselves, so a changed model always regenerates and an unchanged
-    /// one is never recompiled.
+    /// SHA-256), so a changed model always regenerates and an unchanged one is never recompiled. It holds no
+    /// bytes: the driver keeps step outputs between runs, and an IDE session must not keep every model's file.
     /// </summary>
     internal sealed class ModelInput : IEquatable<ModelInput>
     {
-        public ModelInput(string path, CompileOptions options, byte[]? bytes, string fingerprint, PcgDiagnostic? readError)
+        public ModelInput(string path, CompileOptions options, string fingerprint, PcgDiagnostic? readError)
         {
             Path = path;
             Options = options;
-            Bytes = bytes;
             Fingerprint = fingerprint;
             ReadError = readError;
         }
 
         public string Path { get; }
         public CompileOptions Options { get; }
-        /// <summary>The file's content; not part of equality.</summary>
-        public byte[]? Bytes { get; }
         public string Fingerprint { get; }
         public PcgDiagnostic? ReadError { get; }
 

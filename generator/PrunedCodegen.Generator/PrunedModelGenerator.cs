@@ -73,7 +73,7 @@ namespace PrunedCodegen.Generator
                 LayerKernels = layerKernels ?? "",
             };
             if (kernel == null)
-                return new ModelInput(text.Path, compileOptions, null, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
+                return new ModelInput(text.Path, compileOptions, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
                     $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText!)}' is not one of auto, dense, block, sparse, unrolled"));
             return ModelFileReader.Read(text.Path, compileOptions);
         }
@@ -81,9 +81,15 @@ namespace PrunedCodegen.Generator
         private static GenerationResult Generate(ModelInput input, System.Threading.CancellationToken cancellationToken)
         {
             string hint = (input.Options.Namespace.Length > 0 ? input.Options.Namespace + "." : "") + input.Options.ClassName + ".g.cs";
-            if (input.ReadError != null || input.Bytes == null)
-                return new GenerationResult(input.Path, hint, null, new[] { input.ReadError! });
-            var result = ModelCompiler.Compile(input.Bytes, input.Options, cancellationToken);
+            if (input.ReadError != null)
+                return new GenerationResult(input.Path, hint, null, new[] { input.ReadError });
+            // Read again here (only when the fingerprint changed) rather than carrying the bytes between steps: the
+            // bytes then live only for this call. Should the file change in between, the next run's fingerprint
+            // differs from the cached one and generates again.
+            var (bytes, error) = ModelFileReader.ReadBytes(input.Path, input.Options);
+            if (bytes == null)
+                return new GenerationResult(input.Path, hint, null, new[] { error! });
+            var result = ModelCompiler.Compile(bytes, input.Options, cancellationToken);
             return new GenerationResult(input.Path, hint, result.Source, result.Diagnostics);
         }
 

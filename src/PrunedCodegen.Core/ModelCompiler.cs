@@ -67,6 +67,7 @@ namespace PrunedCodegen
                 }
                 cancellationToken.ThrowIfCancellationRequested();
 
+                GraphSizeCheck.Run(model.Graph!);
                 var graph = GraphBuilder.Build(model, cancellationToken);
                 FuseDenseEpilogue.Run(graph);
                 FoldBatchNorm.Run(graph);
@@ -151,6 +152,8 @@ namespace PrunedCodegen
             DiagnosticIds.UnknownShape => "Shape not known at build time",
             DiagnosticIds.ExternalData => "External tensor data not supported",
             DiagnosticIds.TensorTooLarge => "Tensor too large or invalid dims",
+            DiagnosticIds.WeightsTooLarge => "Model weights too large",
+            DiagnosticIds.GraphTooLarge => "Graph too large",
             DiagnosticIds.InvalidNode => "Invalid ONNX node",
             DiagnosticIds.InvalidOptions => "Invalid PrunedModel options",
             _ => "PrunedCodegen error",

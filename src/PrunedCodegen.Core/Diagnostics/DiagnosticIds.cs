@@ -27,6 +27,10 @@ namespace PrunedCodegen.Diagnostics
         public const string UnsupportedTargetFramework = "PCG0011";
         /// <summary>The consumer's C# compiler is older than the generator needs (Roslyn 4.8, the .NET 8 SDK); reported by the package's MSBuild targets.</summary>
         public const string CompilerTooOld = "PCG0012";
+        /// <summary>The model's weights (initializers, Constant nodes, constants folded at build time) exceed <see cref="ModelLimits.MaxWeightBytes"/>.</summary>
+        public const string WeightsTooLarge = "PCG0020";
+        /// <summary>The graph has more nodes than <see cref="ModelLimits.MaxNodes"/>, or is deeper than <see cref="ModelLimits.MaxGraphDepth"/>.</summary>
+        public const string GraphTooLarge = "PCG0021";
         /// <summary>An unexpected internal error; the message says what failed. Please report it.</summary>
         public const string InternalError = "PCG0099";
         /// <summary>Informational per-model summary (layers, nonzeros, kernels).</summary>

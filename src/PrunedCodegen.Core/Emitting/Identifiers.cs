@@ -64,14 +64,6 @@ namespace PrunedCodegen.Emitting
             return Keywords.Contains(c) ? c + "_" : c;
         }
 
-        /// <summary>Makes <paramref name="name"/> unique against <paramref name="taken"/> by appending 2, 3, ...</summary>
-        public static string Unique(string name, HashSet<string> taken)
-        {
-            string candidate = name;
-            for (int i = 2; !taken.Add(candidate); i++) candidate = name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return candidate;
-        }
-
         private static bool IsLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 }

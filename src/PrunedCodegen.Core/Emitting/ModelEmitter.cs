@@ -59,16 +59,14 @@ namespace PrunedCodegen.Emitting
             _buffers = buffers;
             _plans = plans;
 
-            var parameters = new HashSet<string>(StringComparer.Ordinal) { "scratch", "batch", "sample" };
-            var members = new HashSet<string>(StringComparer.Ordinal)
-            {
+            var parameters = new UniqueNames("scratch", "batch", "sample");
+            var members = new UniqueNames(
                 "InputCount", "OutputCount", "InputLength", "OutputLength", "InputShape", "OutputShape", "InputNames",
-                "OutputNames", "InputLengths", "OutputLengths", "Predict", "PredictBatch", options.ClassName,
-            };
-            _inputParams = graph.Inputs.Select(v => Identifiers.Unique(Identifiers.Camel(v.Name, "input"), parameters)).ToArray();
-            _outputParams = graph.Outputs.Select(v => Identifiers.Unique(Identifiers.Camel(v.Name, "output"), parameters)).ToArray();
-            _inputLengthNames = graph.Inputs.Select(v => Identifiers.Unique(Identifiers.Pascal(v.Name, "Input") + "Length", members)).ToArray();
-            _outputLengthNames = graph.Outputs.Select(v => Identifiers.Unique(Identifiers.Pascal(v.Name, "Output") + "Length", members)).ToArray();
+                "OutputNames", "InputLengths", "OutputLengths", "Predict", "PredictBatch", options.ClassName);
+            _inputParams = graph.Inputs.Select(v => parameters.Take(Identifiers.Camel(v.Name, "input"))).ToArray();
+            _outputParams = graph.Outputs.Select(v => parameters.Take(Identifiers.Camel(v.Name, "output"))).ToArray();
+            _inputLengthNames = graph.Inputs.Select(v => members.Take(Identifiers.Pascal(v.Name, "Input") + "Length")).ToArray();
+            _outputLengthNames = graph.Outputs.Select(v => members.Take(Identifiers.Pascal(v.Name, "Output") + "Length")).ToArray();
             _batch = BatchPlan.TryCreate(graph, buffers, plans);
         }
 

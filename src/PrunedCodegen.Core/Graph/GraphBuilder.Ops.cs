@@ -227,12 +227,14 @@ namespace PrunedCodegen.Graph
             var a = Input(node, 0, where);
             var b = Input(node, 1, where);
             RequireFloat(a, where); RequireFloat(b, where);
-            DefineOutput(node, 0, Binary(kind, a, b, Source(node), where), where);
+            // Named after the node's output (not operand A), so that a graph output keeps its own name in generated code.
+            DefineOutput(node, 0, Binary(kind, a, b, Source(node), where, node.Outputs.FirstOrDefault()), where);
         }
 
         /// <summary>Appends (or constant-folds) one broadcast binary op and returns its result.</summary>
-        private IrValue Binary(BinaryKind kind, IrValue a, IrValue b, string source, string where)
+        private IrValue Binary(BinaryKind kind, IrValue a, IrValue b, string source, string where, string? name = null)
         {
+            name ??= a.Name;
             var shape = Shapes.Broadcast(a.Shape, b.Shape)
                 ?? throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} do not broadcast");
             bool batched = a.IsBatched || b.IsBatched;
@@ -247,7 +249,9 @@ namespace PrunedCodegen.Graph
 
             if (a.Kind == ValueKind.Constant && b.Kind == ValueKind.Constant)
             {
-                var result = new float[Shapes.Count(shape)];
+                int count = Shapes.Count(shape);
+                ChargeConstant(count);   // folding can make a large constant out of two small ones
+                var result = new float[count];
                 var sa = Shapes.BroadcastStrides(a.Shape, shape);
                 var sb = Shapes.BroadcastStrides(b.Shape, shape);
                 var index = new int[shape.Length];
@@ -262,10 +266,10 @@ namespace PrunedCodegen.Graph
                         index[d] = 0;
                     }
                 }
-                return NewConstant(a.Name, shape, result);
+                return NewConstant(name, shape, result);
             }
 
-            var output = NewValue(a.Name, shape, batched);
+            var output = NewValue(name, shape, batched);
             _graph.Ops.Add(new BinaryOp(kind, a, b, output, source));
             return output;
         }
@@ -395,7 +399,8 @@ namespace PrunedCodegen.Graph
                     if (i >= x.Shape.Length) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: 0 at axis {i} copies a dim the input does not have");
                     s = x.Shape[i];
                 }
-                if (s < 0 || s > Shapes.MaxElements) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: invalid target dim {spec[i]}");
+                if (s < 0) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: invalid target dim {spec[i]}");
+                if (s > Shapes.MaxElements) throw new ModelCompileException(DiagnosticIds.TensorTooLarge, $"{where}: target dim {spec[i]} is beyond the limit of {Shapes.MaxElements} elements");
                 dims[i] = (int)s;
                 known *= s;
                 if (known > Shapes.MaxElements) throw new ModelCompileException(DiagnosticIds.TensorTooLarge, $"{where}: the target shape is too large");

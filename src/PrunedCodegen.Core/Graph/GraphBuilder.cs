@@ -16,10 +16,10 @@ namespace PrunedCodegen.Graph
     internal sealed partial class GraphBuilder
     {
         /// <summary>Upper bound on ONNX nodes, so a hostile file cannot make the build run for minutes.</summary>
-        public const int MaxNodes = 100_000;
+        public const int MaxNodes = ModelLimits.MaxNodes;
 
         /// <summary>Upper bound on the rank of any tensor.</summary>
-        public const int MaxRank = 16;
+        public const int MaxRank = ModelLimits.MaxRank;
 
         private readonly Dictionary<string, IrValue> _values = new Dictionary<string, IrValue>(StringComparer.Ordinal);
         private readonly IrGraph _graph = new IrGraph();
@@ -45,7 +45,7 @@ namespace PrunedCodegen.Graph
             _graph.OnnxNodeCount = graph.Nodes.Count;
 
             if (graph.Nodes.Count > MaxNodes)
-                throw new ModelCompileException(DiagnosticIds.TensorTooLarge, $"the graph has {graph.Nodes.Count} nodes; the limit is {MaxNodes}");
+                throw new ModelCompileException(DiagnosticIds.GraphTooLarge, $"the graph has {graph.Nodes.Count} nodes; the limit is {MaxNodes}");
             if (graph.HasSparseInitializers)
                 throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, "sparse_initializer tensors are not supported; store the weights densely (zeros are exploited anyway)");
 
@@ -173,9 +173,7 @@ namespace PrunedCodegen.Graph
                     throw new ModelCompileException(DiagnosticIds.TensorTooLarge, $"{where} has more than {Shapes.MaxElements} elements (dims {string.Join(",", tensor.Dims)})");
                 dims[d] = (int)v;
             }
-            _totalConstantElements += count;
-            if (_totalConstantElements > Shapes.MaxElements)
-                throw new ModelCompileException(DiagnosticIds.TensorTooLarge, $"the model's constants exceed {Shapes.MaxElements} elements in total");
+            ChargeConstant(count);
 
             var value = new IrValue(tensor.Name, ValueKind.Constant, dims, isBatched: false);
             try
@@ -261,6 +259,14 @@ namespace PrunedCodegen.Graph
         {
             Shapes.Count(shape);
             return new IrValue(name, ValueKind.Intermediate, shape, batched);
+        }
+
+        /// <summary>Counts a constant about to be materialised (read or folded) against <see cref="ModelLimits.MaxWeightBytes"/>.</summary>
+        private void ChargeConstant(long elements)
+        {
+            _totalConstantElements += elements;
+            if (_totalConstantElements * 4 > ModelLimits.MaxWeightBytes)
+                throw GraphSizeCheck.WeightsTooLarge(_totalConstantElements * 4);
         }
 
         private IrValue NewConstant(string name, int[] shape, float[] data) =>

@@ -7,8 +7,8 @@ namespace PrunedCodegen.Graph
     /// <summary>Static shape arithmetic: element counts, strides and ONNX multidirectional broadcasting.</summary>
     internal static class Shapes
     {
-        /// <summary>The largest tensor (in elements) a model may hold: 64 Mi floats = 256 MB.</summary>
-        public const long MaxElements = 64L * 1024 * 1024;
+        /// <summary>The largest tensor (in elements) a model may hold: <see cref="ModelLimits.MaxTensorElements"/>.</summary>
+        public const long MaxElements = ModelLimits.MaxTensorElements;
 
         public static int Count(int[] dims)
         {

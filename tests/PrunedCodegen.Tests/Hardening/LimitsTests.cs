@@ -1,0 +1,153 @@
+using System;
+using System.Linq;
+using PrunedCodegen.Diagnostics;
+using PrunedCodegen.Onnx;
+using PrunedCodegen.Tests.Infrastructure;
+using static PrunedCodegen.Tests.Infrastructure.ModelBuilder;
+
+namespace PrunedCodegen.Tests.Hardening
+{
+    /// <summary>
+    /// Every limit in <see cref="ModelLimits"/> ends in its diagnostic, and a model that only declares something huge
+    /// costs (almost) nothing: each case measures the bytes the compile allocated on this thread.
+    /// </summary>
+    public class LimitsTests
+    {
+        /// <summary>
+        /// What refusing a model may allocate: 2 MB plus 32 bytes per byte of the file (the reader's objects for what
+        /// the file really holds), far below any size the file only declares.
+        /// </summary>
+        private static long AllocationBound(byte[] onnx) => 2 * 1024 * 1024 + 32L * onnx.Length;
+
+        private const long TwoGiB = 2L * 1024 * 1024 * 1024;
+
+        private static (PcgDiagnostic Error, long Allocated) Compile(byte[] onnx)
+        {
+            ModelCompiler.Compile(onnx, new CompileOptions("Warm", "Tests", "warm.onnx")); // JIT and static data, not measured
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx"));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.False(result.Succeeded);
+            return (Assert.Single(result.Diagnostics, d => d.Severity == PcgSeverity.Error), allocated);
+        }
+
+        private static void AssertRefused(byte[] onnx, string id, string messagePart)
+        {
+            var (error, allocated) = Compile(onnx);
+            Assert.Equal(id, error.Id);
+            Assert.Contains(messagePart, error.Message);
+            Assert.True(allocated < AllocationBound(onnx), $"allocated {allocated} bytes to refuse a {onnx.Length}-byte model: {error}");
+        }
+
+        private static OnnxTensor DeclaredOnly(string name, params long[] dims)
+        {
+            var t = new OnnxTensor { Name = name, DataType = OnnxDataType.Float, RawData = new byte[16] };
+            t.Dims.AddRange(dims);
+            return t;
+        }
+
+        [Fact]
+        public void A_2GB_input_dim_is_PCG0008_and_is_never_allocated()
+        {
+            var onnx = new ModelBuilder().Input("x", 1, TwoGiB).Output("y", 1, TwoGiB).Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.TensorTooLarge, ModelLimits.MaxTensorElements.ToString());
+        }
+
+        [Fact]
+        public void Dims_each_small_whose_product_is_2GB_are_PCG0008()
+        {
+            var onnx = new ModelBuilder().Input("x", 1, 65536, 32768).Output("y", 1, 65536, 32768).Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.TensorTooLarge, "elements");
+        }
+
+        [Fact]
+        public void A_2GB_initializer_without_its_data_is_PCG0008_and_is_never_allocated()
+        {
+            var onnx = new ModelBuilder().Input("x", null, 4).Output("y", null, 4).Initializer(DeclaredOnly("W", TwoGiB / 4, 4))
+                .Node("MatMul", new[] { "x", "W" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.TensorTooLarge, "elements");
+        }
+
+        [Fact]
+        public void A_reshape_to_a_2GB_dim_is_PCG0008()
+        {
+            var onnx = new ModelBuilder().Input("x", null, 4).Output("y", null, TwoGiB).Int64Initializer("shape", 1, TwoGiB)
+                .Node("Reshape", new[] { "x", "shape" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.TensorTooLarge, "beyond the limit");
+        }
+
+        [Fact]
+        public void Rank_beyond_the_limit_is_PCG0008()
+        {
+            var dims = Enumerable.Repeat((long?)1, ModelLimits.MaxRank + 1).ToArray();
+            var onnx = new ModelBuilder().Input("x", dims).Output("y", dims).Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.TensorTooLarge, "rank");
+        }
+
+        [Fact]
+        public void Declared_weights_beyond_the_total_are_PCG0020_before_any_is_read()
+        {
+            // Three tensors of 24 MB each: every one within the per-tensor limit, 72 MB together.
+            long perTensor = 24L * 1024 * 1024 / 4;
+            var builder = new ModelBuilder().Input("x", null, 4).Output("y", null, 4);
+            for (int i = 0; i < 3; i++) builder.Initializer(DeclaredOnly("W" + i, perTensor));
+            var onnx = builder.Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.WeightsTooLarge, ModelLimits.MaxWeightBytes.ToString());
+        }
+
+        [Fact]
+        public void A_Constant_node_counts_towards_the_weights()
+        {
+            var t = DeclaredOnly("c", ModelLimits.MaxWeightBytes / 4 + 1);
+            var onnx = new ModelBuilder().Input("x", null, 4).Output("y", null, 4)
+                .Node("Constant", Array.Empty<string>(), new[] { "c" }, "big", new OnnxAttribute { Name = "value", Type = OnnxAttributeType.Tensor, T = t })
+                .Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.WeightsTooLarge, "weights");
+        }
+
+        [Fact]
+        public void Folding_two_small_constants_into_a_huge_one_is_PCG0020_and_is_not_allocated()
+        {
+            // [8192,1] + [1,8192] broadcasts to 64 Mi elements (256 MB) from 64 KB of weights in the file.
+            var onnx = new ModelBuilder().Input("x", null, 4).Output("y", null, 4)
+                .Initializer("a", new long[] { 8192, 1 }, new float[8192])
+                .Initializer("b", new long[] { 1, 8192 }, new float[8192])
+                .Node("Add", new[] { "a", "b" }, new[] { "ab" })
+                .Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            AssertRefused(onnx, DiagnosticIds.WeightsTooLarge, "folded");
+        }
+
+        private static byte[] ReluChain(int length, bool wide = false)
+        {
+            var builder = new ModelBuilder().Input("x", null, 4).Output("y", null, 4);
+            for (int i = 0; i < length; i++)
+                builder.Node("Relu", new[] { wide || i == 0 ? "x" : "v" + (i - 1) }, new[] { i == length - 1 ? "y" : "v" + i });
+            return builder.Build();
+        }
+
+        [Fact]
+        public void More_nodes_than_the_limit_is_PCG0021()
+        {
+            AssertRefused(ReluChain(ModelLimits.MaxNodes + 1, wide: true), DiagnosticIds.GraphTooLarge, "nodes; the limit is " + ModelLimits.MaxNodes);
+        }
+
+        [Fact]
+        public void A_graph_deeper_than_the_limit_is_PCG0021_and_one_at_the_limit_compiles()
+        {
+            AssertRefused(ReluChain(ModelLimits.MaxGraphDepth + 1), DiagnosticIds.GraphTooLarge, "deeper than " + ModelLimits.MaxGraphDepth);
+            var atLimit = ModelCompiler.Compile(ReluChain(ModelLimits.MaxGraphDepth), new CompileOptions("Model", "Tests", "model.onnx"));
+            Assert.True(atLimit.Succeeded, string.Join("; ", atLimit.Diagnostics));
+        }
+
+        [Fact]
+        public void The_generator_reports_the_new_limits_with_their_ids()
+        {
+            var path = GeneratorHarness.WriteTemp(ReluChain(ModelLimits.MaxGraphDepth + 1), "deep.onnx");
+            var result = GeneratorHarness.Run(new GeneratorHarness.ModelItem(path));
+            var error = Assert.Single(result.Diagnostics, d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+            Assert.Equal(DiagnosticIds.GraphTooLarge, error.Id);
+            Assert.Contains("deep.onnx", error.GetMessage());
+            Assert.Empty(result.Sources);
+        }
+    }
+}
