@@ -36,6 +36,9 @@ namespace PrunedCodegen.Cli.Commands
             var kernel = CompileOptions.ParseKernel(kernelText) ?? throw new UserErrorException(ExitCodes.Usage, $"--kernel '{kernelText}' is not one of auto, dense, block, sparse");
             string kernelsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, ModelCompiler.KernelsHintName);
             OutputFile.Check(output, force, input);
+            // The kernels file is shared by every generated model in the folder: an identical one is left alone.
+            bool kernelsCurrent = File.Exists(kernelsPath) && File.ReadAllText(kernelsPath) == ModelCompiler.KernelsSource;
+            if (!kernelsCurrent) OutputFile.Check(kernelsPath, force, input);
             byte[] bytes = Inputs.ReadModelBytes(input);
             Inputs.ParseModel(input, bytes);
             var options = new CompileOptions(className ?? PrunedCodegen.Emitting.Identifiers.Pascal(Path.GetFileNameWithoutExtension(input), "Model"), ns, Path.GetFileName(input)) { Kernel = kernel };
@@ -48,7 +51,6 @@ namespace PrunedCodegen.Cli.Commands
                 return optionsError ? ExitCodes.Usage : ExitCodes.UnsupportedModel;
             }
             OutputFile.WriteAllText(output, result.Source!, force, input);
-            bool kernelsCurrent = File.Exists(kernelsPath) && File.ReadAllText(kernelsPath) == ModelCompiler.KernelsSource;
             if (!kernelsCurrent)
                 OutputFile.WriteAllText(kernelsPath, ModelCompiler.KernelsSource, force, input);
             foreach (var d in result.Diagnostics.Where(d => d.Severity == PcgSeverity.Info))

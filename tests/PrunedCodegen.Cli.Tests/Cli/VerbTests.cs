@@ -129,6 +129,16 @@ namespace PrunedCodegen.Cli.Tests.Cli
         }
 
         [Fact]
+        public void Generate_refuses_a_different_kernels_file_before_writing_anything()
+        {
+            string dir = Fixtures.TempDir();
+            File.WriteAllText(Path.Combine(dir, ModelCompiler.KernelsHintName), "// an older version");
+            var r = PcgRunner.Run("generate", Fixtures.PrunedModel, "-o", Path.Combine(dir, "M.g.cs"));
+            Assert.Equal(ExitCodes.OutputRefused, r.ExitCode);
+            Assert.False(File.Exists(Path.Combine(dir, "M.g.cs")));
+        }
+
+        [Fact]
         public void Sweep_writes_table_csv_and_charts()
         {
             string prefix = Path.Combine(Fixtures.TempDir(), "sweep");

@@ -173,6 +173,31 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             Assert.Equal(Ort.Run(original, pixels, labels.Length, 64), Ort.Run(rewritten, pixels, labels.Length, 64));
         }
 
+        /// <summary>Scores each weight by its position: the first weights of every layer are the least important.</summary>
+        private sealed class PositionCriterion : IPruningCriterion
+        {
+            public float[] Score(int layerIndex, float[] matrix, int outputs, int inputs) => Enumerable.Range(0, matrix.Length).Select(i => (float)i).ToArray();
+        }
+
+        [Fact]
+        public void A_plugged_in_criterion_decides_the_masks_and_masks_can_be_applied_separately()
+        {
+            var model = ScaledMlp();
+            var masks = Pruner.ComputeMasks(model, new PruneOptions { Sparsity = 0.25, Scope = PruneScope.Layer }, new PositionCriterion());
+            Assert.Equal(3, masks.Count);
+            foreach (var mask in masks)
+            {
+                int pruned = (int)Math.Round(0.25 * mask.Keep.Length, MidpointRounding.AwayFromZero);
+                Assert.All(mask.Keep.Take(pruned), k => Assert.False(k));
+                Assert.All(mask.Keep.Skip(pruned), k => Assert.True(k));
+            }
+            byte[] before = OnnxWriter.Write(model);
+            var matrices = Pruner.ApplyMasks(masks.Select(m => m.Layer).ToList(), masks);
+            Assert.NotEqual(before, OnnxWriter.Write(model)); // ApplyMasks works in place, for callers that own the model
+            Assert.Equal(0f, matrices[0][0]);
+            Assert.Equal(0f, LayerFinder.Find(model)[0].ReadMatrix()[0]);
+        }
+
         [Fact]
         public void Layers_are_found_in_graph_order_with_their_shapes()
         {
