@@ -29,7 +29,7 @@ namespace PrunedCodegen.Cli.Commands
                 quality.Color = color;
                 quality.LegendText = group.Key;
                 quality.LineWidth = 2;
-                double[] speed = points.Select(r => baseline.MeasuredNs is double b && r.MeasuredNs is double m ? b / m
+                double[] speed = points.Select(r => r.MeasuredSpeedUp is double m ? m
                     : baseline.EstimatedNs is double be && r.EstimatedNs is double e ? be / e : double.NaN).ToArray();
                 var speedLine = plot.Add.Scatter(xs, speed);
                 speedLine.Color = color;

@@ -124,22 +124,43 @@ namespace PcgTool
             return output;
         }
 
-        /// <summary>Median ns per sample of single-sample <c>Predict</c> over the first <paramref name="samples"/> rows, over <paramref name="rounds"/> rounds.</summary>
-        public double MeasureNsPerSample(Dataset data, int samples = 256, int rounds = 15)
+        /// <summary>
+        /// Times <paramref name="candidate"/> against <paramref name="baseline"/> in interleaved rounds (one round of each
+        /// in turn, so that both see the same machine state): median ns per single-sample <c>Predict</c> of each, and the
+        /// median of the per-round ratios baseline / candidate, which is steadier than the ratio of two separate medians.
+        /// </summary>
+        public static (double BaselineNs, double CandidateNs, double SpeedUp) MeasureAgainst(CompiledModel baseline, CompiledModel candidate, Dataset data, int samples = 512, int rounds = 31)
         {
-            CheckWidth(data);
+            baseline.CheckWidth(data);
+            candidate.CheckWidth(data);
             int n = Math.Max(1, Math.Min(samples, data.Rows));
-            var output = new float[OutputLength];
-            for (int i = 0; i < n; i++) _predictOne(data.Features, i * InputLength, output, 0); // warm-up: JIT, static data
-            var times = new double[rounds];
+            baseline.TimeRound(data, n); // warm-up: JIT, static data
+            candidate.TimeRound(data, n);
+            var a = new double[rounds];
+            var b = new double[rounds];
+            var ratios = new double[rounds];
             for (int r = 0; r < rounds; r++)
             {
-                long start = Stopwatch.GetTimestamp();
-                for (int i = 0; i < n; i++) _predictOne(data.Features, i * InputLength, output, 0);
-                times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1e6 / n;
+                a[r] = baseline.TimeRound(data, n);
+                b[r] = candidate.TimeRound(data, n);
+                ratios[r] = a[r] / b[r];
             }
-            Array.Sort(times);
-            return times[rounds / 2];
+            return (Median(a), Median(b), Median(ratios));
+        }
+
+        private double TimeRound(Dataset data, int n)
+        {
+            var output = new float[OutputLength];
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < n; i++) _predictOne(data.Features, i * InputLength, output, 0);
+            return Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1e6 / n;
+        }
+
+        private static double Median(double[] values)
+        {
+            var sorted = (double[])values.Clone();
+            Array.Sort(sorted);
+            return sorted[sorted.Length / 2];
         }
 
         private void CheckWidth(Dataset data)
