@@ -29,7 +29,8 @@ namespace PrunedCodegen.Cli
             if (parsed.Errors.Count > 0 && !args.Any(a => a is "-h" or "--help" or "-?"))
             {
                 foreach (var e in parsed.Errors) error.WriteLine("error: " + e.Message);
-                error.WriteLine("Run 'pcg " + string.Join(" ", parsed.CommandResult.Command == root ? Array.Empty<string>() : new[] { parsed.CommandResult.Command.Name }) + " --help' for usage.");
+                string verb = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
+                error.WriteLine($"Run 'pcg {verb}--help' for usage.");
                 return ExitCodes.Usage;
             }
             return parsed.Invoke(config);

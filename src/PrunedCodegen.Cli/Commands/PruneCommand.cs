@@ -20,8 +20,9 @@ namespace PrunedCodegen.Cli.Commands
             var shared = new PruneOptionsBinder();
             var command = new Command("prune",
                 "Prune a model in one shot (no fine-tuning) and write the result as a new ONNX model.\n" +
-                "Structured pruning removes neurons physically: the next layer's inputs shrink, and the constant a removed\n" +
-                "neuron would pass on (its bias through the activation) is folded into the next layer's bias.\n\n" +
+                "Structured pruning removes neurons (and conv filters) physically: the next layer's inputs shrink, and the constant\n" +
+                "a removed neuron would pass on (its bias through BatchNormalization and the activation) is folded into the next\n" +
+                "layer's bias.\n\n" +
                 "Examples:\n" +
                 "  pcg prune model.onnx -o pruned.onnx --sparsity 0.9\n" +
                 "  pcg prune model.onnx -o pruned.onnx --sparsity 0.8 --scope layer --keep-first-last\n" +

@@ -9,7 +9,7 @@ namespace PrunedCodegen.Pruning
         Magnitude,
         /// <summary>Remove weights (or groups) chosen at random: the baseline every criterion must beat.</summary>
         Random,
-        /// <summary>Remove whole neurons (rows of a dense layer) of smallest norm, physically.</summary>
+        /// <summary>Remove whole neurons (rows of a dense layer, filters of a conv) of smallest norm, physically.</summary>
         Structured,
     }
 

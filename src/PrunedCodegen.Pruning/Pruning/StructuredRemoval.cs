@@ -33,7 +33,8 @@ namespace PrunedCodegen.Pruning
         public static Chain? FindChain(OnnxModel model, PrunableLayer layer, IReadOnlyList<PrunableLayer> layers)
         {
             var graph = model.Graph!;
-            if (layer.Node.OpType == "Conv" || !HasPerOutputBiasOrNone(layer)) return null;
+            bool conv = layer.Node.OpType == "Conv";
+            if (!HasPerOutputBiasOrNone(layer) || (conv && Group(layer.Node) != 1)) return null;
             var initializers = graph.Initializers.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
             var consumers = LayerFinder.Consumers(graph);
             var ops = new List<OnnxNode>();
@@ -49,15 +50,17 @@ namespace PrunedCodegen.Pruning
                 var next = layers.FirstOrDefault(l => ReferenceEquals(l.Node, node));
                 if (next != null)
                 {
-                    bool readsAsInput = node.Inputs[0] == tensor && node.OpType != "Conv" && !node.Attributes.Any(a => a.Name == "transA" && a.I != 0);
-                    return readsAsInput && next.Inputs == layer.Outputs && HasPerOutputBiasOrNone(next) ? new Chain(ops, next) : null;
+                    // Dense feeds dense (one input per neuron); a conv feeds a conv (one kernel window per filter).
+                    bool readsAsInput = node.Inputs[0] == tensor && (node.OpType == "Conv") == conv && !node.Attributes.Any(a => a.Name == "transA" && a.I != 0);
+                    bool shapesMatch = conv ? Group(node) == 1 && next.Inputs % layer.Outputs == 0 && (int)next.Weight.Dims[1] == layer.Outputs : next.Inputs == layer.Outputs;
+                    return readsAsInput && shapesMatch && HasPerOutputBiasOrNone(next) ? new Chain(ops, next) : null;
                 }
                 if (node.Inputs[0] != tensor || node.Outputs.Count < 1) return null;
                 bool ok = node.OpType switch
                 {
                     _ when Activations.Contains(node.OpType) => node.Inputs.Skip(1).All(i => i.Length == 0 || initializers.ContainsKey(i)),
                     "BatchNormalization" => node.Inputs.Count == 5 && node.Inputs.Skip(1).All(i => initializers.TryGetValue(i, out var t) && OnnxTensorData.ElementCount(t) == layer.Outputs),
-                    "Add" or "Sub" or "Mul" or "Div" => initializers.TryGetValue(node.Inputs[1], out var c) && IsPerChannelOrScalar(c, layer.Outputs),
+                    "Add" or "Sub" or "Mul" or "Div" => initializers.TryGetValue(node.Inputs[1], out var c) && IsPerChannelOrScalar(c, layer.Outputs, conv),
                     _ => false,
                 };
                 if (!ok) return null;
@@ -70,11 +73,22 @@ namespace PrunedCodegen.Pruning
         private static bool HasPerOutputBiasOrNone(PrunableLayer l) =>
             l.Node.OpType != "Gemm" || l.Node.Inputs.Count < 3 || l.Node.Inputs[2].Length == 0 || l.Bias != null;
 
-        private static bool IsPerChannelOrScalar(OnnxTensor c, int n)
+        /// <summary>A scalar, or one value per channel: along the last axis for dense layers, as [C, 1, 1] for convolutions.</summary>
+        private static bool IsPerChannelOrScalar(OnnxTensor c, int n, bool conv)
         {
             long count = OnnxTensorData.ElementCount(c);
-            return c.DataType == OnnxDataType.Float && (count == 1 || (count == n && c.Dims.Count >= 1 && c.Dims[c.Dims.Count - 1] == n));
+            if (c.DataType != OnnxDataType.Float) return false;
+            if (count == 1) return true;
+            if (count != n) return false;
+            return conv ? c.Dims.Count == 3 && c.Dims[0] == n : c.Dims.Count >= 1 && c.Dims[c.Dims.Count - 1] == n;
         }
+
+        private static long Group(OnnxNode node) => node.Attributes.FirstOrDefault(a => a.Name == "group")?.I ?? 1;
+
+        /// <summary>Whether a conv pads its input: then a constant input channel is not constant at the borders, and cannot be folded into the bias.</summary>
+        private static bool Pads(OnnxNode node) =>
+            node.Attributes.Any(a => a.Name == "pads" && a.Ints.Any(p => p != 0)) ||
+            node.Attributes.Any(a => a.Name == "auto_pad" && System.Text.Encoding.UTF8.GetString(a.S) is "SAME_UPPER" or "SAME_LOWER");
 
         private sealed class Edit
         {
@@ -103,16 +117,21 @@ namespace PrunedCodegen.Pruning
                 var keep = Enumerable.Range(0, layer.Outputs).Except(dead).ToArray();
                 float[] bias = Bias(layer);
                 var next = chain.Next;
+                int window = next.Inputs / layer.Outputs; // columns of the next layer per neuron: 1, or kh x kw for a conv
+                var constants = dead.Select(j => ConstantThrough(chain.Ops, bias[j], j, initializers)).ToArray();
+                if (window > 1 && Pads(next.Node) && constants.Any(c => c != 0))
+                    continue; // zero-filled stays correct; removal would change the border outputs
                 var delta = edits[next.Index].BiasDelta ??= new double[next.Outputs];
                 var w2 = matrices[next.Index];
-                foreach (int j in dead)
+                for (int d = 0; d < dead.Length; d++)
                 {
-                    double c = ConstantThrough(chain.Ops, bias[j], j, initializers);
-                    if (c == 0) continue;
-                    for (int o = 0; o < next.Outputs; o++) delta[o] += w2[o * next.Inputs + j] * c;
+                    if (constants[d] == 0) continue;
+                    for (int o = 0; o < next.Outputs; o++)
+                        for (int w = 0; w < window; w++)
+                            delta[o] += w2[o * next.Inputs + dead[d] * window + w] * constants[d];
                 }
                 edits[layer.Index].KeepRows = keep;
-                edits[next.Index].KeepColumns = keep;
+                edits[next.Index].KeepColumns = keep.SelectMany(j => Enumerable.Range(j * window, window)).ToArray();
                 chains.Add((layer, chain, keep));
                 removed += dead.Length;
             }
@@ -208,7 +227,7 @@ namespace PrunedCodegen.Pruning
                     continue;
                 var v = OnnxTensorData.ToFloats(t);
                 var dims = t.Dims.ToArray();
-                dims[dims.Length - 1] = keep.Length;
+                dims[dims[dims.Length - 1] == n ? dims.Length - 1 : Array.IndexOf(dims, (long)n)] = keep.Length; // [N], or [C, 1, 1] for convs
                 TensorWriting.SetFloats(t, keep.Select(i => v[i]).ToArray(), dims);
             }
         }
@@ -220,8 +239,9 @@ namespace PrunedCodegen.Pruning
             foreach (var op in chain.Ops) names.Add(op.Outputs[0]);
             if (layer.Node.OpType == "MatMul" && layer.Bias != null)
                 foreach (var node in graph.Nodes.Where(n => n.OpType == "Add" && n.Inputs.Contains(layer.Node.Outputs[0]))) names.Add(node.Outputs[0]);
-            foreach (var vi in graph.ValueInfos.Where(v => names.Contains(v.Name) && v.Shape != null && v.Shape.Count > 0))
-                vi.Shape![vi.Shape.Count - 1] = new OnnxDim { Value = width };
+            int axis(OnnxValueInfo v) => layer.Node.OpType == "Conv" ? 1 : v.Shape!.Count - 1; // channels of NCHW, features of [.., N]
+            foreach (var vi in graph.ValueInfos.Where(v => names.Contains(v.Name) && v.Shape != null && v.Shape.Count > 1))
+                vi.Shape![axis(vi)] = new OnnxDim { Value = width };
         }
 
         /// <summary>Adds a folded constant to a layer's bias, creating the bias (Gemm's C, or an Add after a MatMul) when there is none.</summary>
@@ -238,9 +258,9 @@ namespace PrunedCodegen.Pruning
             string name = UniqueName(graph, layer.Weight.Name + "_folded_bias");
             var t = new OnnxTensor { Name = name };
             graph.Initializers.Add(t);
-            if (layer.Node.OpType == "Gemm")
+            if (layer.Node.OpType is "Gemm" or "Conv")
             {
-                float beta = Beta(layer.Node);
+                float beta = layer.Node.OpType == "Gemm" ? Beta(layer.Node) : 1f;
                 TensorWriting.SetFloats(t, delta.Select(d => (float)(d / beta)).ToArray(), new long[] { delta.Length });
                 while (layer.Node.Inputs.Count < 3) layer.Node.Inputs.Add("");
                 layer.Node.Inputs[2] = name;

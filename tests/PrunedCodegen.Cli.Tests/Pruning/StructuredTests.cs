@@ -125,5 +125,57 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             var result = Pruner.PruneModel(MagnitudeAndRandomTests.ScaledMlp(), new PruneOptions { Method = PruneMethod.Structured, Sparsity = 0.95 });
             Assert.All(LayerFinder.Find(result.Model), l => Assert.True(l.Outputs >= 1));
         }
+        /// <summary>x[1,3,8,8] → Conv 6x3x3 (pads 1) → BatchNormalization → Relu → Conv 4x6x3x3 (pads as given) → y.</summary>
+        private static OnnxModel ConvModel(long nextPads, bool nextBias)
+        {
+            var r = new Random(3);
+            float[] Values(int n, float lo, float hi) => Enumerable.Range(0, n).Select(_ => (float)(lo + r.NextDouble() * (hi - lo))).ToArray();
+            long outSide = 8 + 2 * nextPads - 2;
+            var b = new ModelBuilder()
+                .Input("x", 1, 3, 8, 8)
+                .Output("y", 1, 4, outSide, outSide)
+                .Initializer("W1", new long[] { 6, 3, 3, 3 }, Values(162, -1, 1))
+                .Initializer("B1", new long[] { 6 }, Values(6, -0.5f, 1f))
+                .Initializer("scale", new long[] { 6 }, Values(6, 0.5f, 1.5f))
+                .Initializer("shift", new long[] { 6 }, Values(6, 0.1f, 0.5f)) // positive: removed filters pass on nonzero constants
+                .Initializer("mean", new long[] { 6 }, Values(6, -0.2f, 0.2f))
+                .Initializer("var", new long[] { 6 }, Values(6, 0.5f, 2f))
+                .Initializer("W2", new long[] { 4, 6, 3, 3 }, Values(216, -1, 1))
+                .Node("Conv", new[] { "x", "W1", "B1" }, new[] { "c1" }, "conv1", new OnnxAttribute { Name = "pads", Type = OnnxAttributeType.Ints, Ints = { 1, 1, 1, 1 } })
+                .Node("BatchNormalization", new[] { "c1", "scale", "shift", "mean", "var" }, new[] { "n1" }, "bn1")
+                .Node("Relu", new[] { "n1" }, new[] { "a1" }, "relu1");
+            if (nextBias) b.Initializer("B2", new long[] { 4 }, Values(4, -1, 1));
+            return b.Node("Conv", nextBias ? new[] { "a1", "W2", "B2" } : new[] { "a1", "W2" }, new[] { "y" }, "conv2",
+                new OnnxAttribute { Name = "pads", Type = OnnxAttributeType.Ints, Ints = { nextPads, nextPads, nextPads, nextPads } }).Model;
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void Removing_filters_before_an_unpadded_conv_folds_their_constants_and_keeps_outputs(bool nextBias)
+        {
+            var model = ConvModel(nextPads: 0, nextBias);
+            var options = new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 };
+            var removed = Pruner.PruneModel(model, options);
+            var zeroed = Pruner.PruneModel(model, options with { PhysicalRemoval = false });
+            Assert.Equal(3, removed.RemovedNeurons);
+            Assert.Equal(new long[] { 3, 3, 3, 3 }, removed.Model.Graph!.Initializers.Single(t => t.Name == "W1").Dims);
+            Assert.Equal(new long[] { 4, 3, 3, 3 }, removed.Model.Graph.Initializers.Single(t => t.Name == "W2").Dims);
+            Assert.All(removed.Model.Graph.Initializers.Where(t => t.Name is "B1" or "scale" or "shift" or "mean" or "var"), t => Assert.Equal(3, OnnxTensorData.ElementCount(t)));
+            var x = OracleInput.Float(ModelBuilder.RandomWeights(3 * 64, 21), 1, 3, 8, 8);
+            var expected = OrtOracle.Run(OnnxWriter.Write(zeroed.Model), x).Single().Data;
+            var actual = OrtOracle.Run(OnnxWriter.Write(removed.Model), x).Single().Data;
+            Assert.True(Ort.MaxAbsDifference(expected, actual) <= Tolerance, $"max difference {Ort.MaxAbsDifference(expected, actual)}");
+        }
+
+        [Fact]
+        public void Filters_before_a_padded_conv_with_nonzero_constants_are_zeroed_but_not_removed()
+        {
+            // Padding makes a constant channel non-constant at the borders: folding would be wrong, so the filters stay.
+            var model = ConvModel(nextPads: 1, nextBias: true);
+            var result = Pruner.PruneModel(model, new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 });
+            Assert.Equal(0, result.RemovedNeurons);
+            Assert.Equal(81, OnnxTensorData.ToFloats(result.Model.Graph!.Initializers.Single(t => t.Name == "W1")).Count(v => v == 0f));
+        }
     }
 }
