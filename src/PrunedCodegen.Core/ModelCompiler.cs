@@ -133,13 +133,7 @@ namespace PrunedCodegen
                     Text.Quote(options.ModelFileName), target, graph.Ops.Count, string.Join("; ", layers)));
         }
 
-        private static string KernelName(LayerPlan plan) => plan.Kernel switch
-        {
-            KernelKind.SparseRows => "sparse rows",
-            KernelKind.BlockSparse => $"block {plan.BlockSize}x1",
-            KernelKind.Unrolled => "unrolled",
-            _ => "dense SIMD",
-        };
+        private static string KernelName(LayerPlan plan) => plan.KernelName;
 
         private static CompileResult Fail(string id, string title, string message) =>
             new CompileResult(null, new[] { new PcgDiagnostic(id, PcgSeverity.Error, title, message) });

@@ -636,13 +636,7 @@ namespace PrunedCodegen.Emitting
 
         private string OpKernelName(IrOp op) => op switch
         {
-            DenseOp d => _plans[d].Kernel switch
-            {
-                KernelKind.SparseRows => "sparse rows",
-                KernelKind.BlockSparse => $"block {_plans[d].BlockSize}x1",
-                KernelKind.Unrolled => "unrolled",
-                _ => "dense SIMD",
-            } + $" (~{Ns(_plans[d].ChosenCostNs)} ns)",
+            DenseOp d => _plans[d].KernelName + $" (~{Ns(_plans[d].ChosenCostNs)} ns)",
             MatMulOp _ => "runtime matmul",
             BinaryOp b => b.A.Shape.SequenceEqual(b.B.Shape) ? "elementwise" : "broadcast",
             GatherOp _ => "gather",

@@ -38,6 +38,15 @@ namespace PrunedCodegen.Planning
         /// <summary>Fraction of the blocks (at <see cref="BlockSize"/>) that hold a nonzero.</summary>
         public double BlockOccupancy => Op.K == 0 || Op.N == 0 ? 0 : (double)Blocks / ((double)Op.K * ((Op.N + BlockSize - 1) / BlockSize));
 
+        /// <summary>The kernel's short name, as the layer table, the PCG1000 summary and <c>pcg inspect</c> show it.</summary>
+        public string KernelName => Kernel switch
+        {
+            KernelKind.SparseRows => "sparse rows",
+            KernelKind.BlockSparse => $"block {BlockSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}x1",
+            KernelKind.Unrolled => "unrolled",
+            _ => "dense SIMD",
+        };
+
         public double ChosenCostNs => Kernel switch
         {
             KernelKind.SparseRows => SparseCostNs,

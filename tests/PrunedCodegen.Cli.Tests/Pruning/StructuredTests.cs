@@ -1,0 +1,181 @@
+using System;
+using System.IO;
+using System.Linq;
+using PrunedCodegen.Cli.Tests.Infrastructure;
+using PrunedCodegen.Model;
+using PrunedCodegen.Onnx;
+using PrunedCodegen.Pruning;
+using PrunedCodegen.Tests.Infrastructure;
+
+namespace PrunedCodegen.Cli.Tests.Pruning
+{
+    /// <summary>
+    /// Structured pruning removes neurons from the graph. The reference for the smaller model is ONNX Runtime on the
+    /// same-shaped model with those neurons' weights zeroed (PhysicalRemoval = false): removal must not change the outputs.
+    /// </summary>
+    public class StructuredTests
+    {
+        private const double Tolerance = 2e-5;
+
+        /// <summary>
+        /// Gemm(no bias) → BatchNormalization → Sigmoid → MatMul(no Add) → Relu → Gemm(transB=0, beta=0.5): removed
+        /// neurons pass on nonzero constants (sigmoid of the BN output), and the next layers have no bias to fold into.
+        /// </summary>
+        private static OnnxModel BatchNormModel()
+        {
+            var r = new Random(7);
+            float[] Values(int n, float lo, float hi) => Enumerable.Range(0, n).Select(_ => (float)(lo + r.NextDouble() * (hi - lo))).ToArray();
+            return new ModelBuilder()
+                .Input("x", null, 10)
+                .Output("y", null, 4)
+                .Initializer("W1", new long[] { 12, 10 }, Values(120, -1, 1))
+                .Initializer("scale", new long[] { 12 }, Values(12, 0.5f, 1.5f))
+                .Initializer("shift", new long[] { 12 }, Values(12, -0.5f, 0.5f))
+                .Initializer("mean", new long[] { 12 }, Values(12, -0.2f, 0.2f))
+                .Initializer("var", new long[] { 12 }, Values(12, 0.5f, 2f))
+                .Initializer("W2", new long[] { 12, 9 }, Values(108, -1, 1))
+                .Initializer("W3", new long[] { 9, 4 }, Values(36, -1, 1))
+                .Initializer("b3", new long[] { 4 }, Values(4, -1, 1))
+                .Node("Gemm", new[] { "x", "W1" }, new[] { "h1" }, "fc1", ModelBuilder.Int("transB", 1))
+                .Node("BatchNormalization", new[] { "h1", "scale", "shift", "mean", "var" }, new[] { "n1" }, "bn1")
+                .Node("Sigmoid", new[] { "n1" }, new[] { "a1" }, "sig1")
+                .Node("MatMul", new[] { "a1", "W2" }, new[] { "h2" }, "fc2")
+                .Node("Relu", new[] { "h2" }, new[] { "a2" }, "relu2")
+                .Node("Gemm", new[] { "a2", "W3", "b3" }, new[] { "y" }, "fc3", ModelBuilder.Float("beta", 0.5f))
+                .Model;
+        }
+
+        private static void AssertRemovalMatchesZeroFilling(OnnxModel model, PruneOptions options, int width, int samples = 16)
+        {
+            var removed = Pruner.PruneModel(model, options with { PhysicalRemoval = true });
+            var zeroed = Pruner.PruneModel(model, options with { PhysicalRemoval = false });
+            Assert.True(removed.RemovedNeurons > 0);
+            var x = ModelBuilder.RandomWeights(samples * width, 11);
+            var expected = Ort.Run(OnnxWriter.Write(zeroed.Model), x, samples, width);
+            var actual = Ort.Run(OnnxWriter.Write(removed.Model), x, samples, width);
+            double diff = Ort.MaxAbsDifference(expected, actual);
+            Assert.True(diff <= Tolerance, $"removing the neurons changed the outputs by {diff}");
+        }
+
+        [Theory]
+        [InlineData(PruneScope.Global, PruneNorm.L1, 0.5)]
+        [InlineData(PruneScope.Layer, PruneNorm.L2, 0.4)]
+        [InlineData(PruneScope.Global, PruneNorm.L2, 0.8)]
+        public void Removing_neurons_behind_gemm_matmul_add_and_activations_keeps_outputs(PruneScope scope, PruneNorm norm, double sparsity)
+        {
+            AssertRemovalMatchesZeroFilling(MagnitudeAndRandomTests.ScaledMlp(), new PruneOptions { Method = PruneMethod.Structured, Scope = scope, Norm = norm, Sparsity = sparsity }, 12);
+        }
+
+        [Fact]
+        public void Removing_neurons_behind_batchnorm_and_sigmoid_folds_their_constants_into_new_biases()
+        {
+            var options = new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 };
+            AssertRemovalMatchesZeroFilling(BatchNormModel(), options, 10);
+            var removed = Pruner.PruneModel(BatchNormModel(), options);
+            var layers = LayerFinder.Find(removed.Model);
+            Assert.Equal(new[] { (6, 10), (4, 6), (4, 4) }, layers.Select(l => (l.Outputs, l.Inputs)));
+            var bn = removed.Model.Graph!.Initializers.Where(t => new[] { "scale", "shift", "mean", "var" }.Contains(t.Name));
+            Assert.All(bn, t => Assert.Equal(6, OnnxTensorData.ElementCount(t)));
+            Assert.Contains(removed.Model.Graph.Nodes, n => n.OpType == "Add"); // the MatMul got a bias for the folded constants
+        }
+
+        [Fact]
+        public void The_removed_neurons_are_those_of_least_norm_and_the_last_layer_keeps_its_outputs()
+        {
+            var model = MagnitudeAndRandomTests.ScaledMlp();
+            var zeroed = Pruner.PruneModel(model, new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Norm = PruneNorm.L2, Sparsity = 0.25, PhysicalRemoval = false });
+            var before = LayerFinder.Find(model);
+            var after = LayerFinder.Find(zeroed.Model);
+            for (int l = 0; l < 2; l++)
+            {
+                float[] m = before[l].ReadMatrix(), z = after[l].ReadMatrix();
+                int k = before[l].Inputs;
+                double Rms(int row) => Math.Sqrt(Enumerable.Range(0, k).Average(c => (double)m[row * k + c] * m[row * k + c]));
+                var expected = Enumerable.Range(0, before[l].Outputs).OrderBy(Rms).Take((int)Math.Round(0.25 * before[l].Outputs)).OrderBy(i => i);
+                var actual = Enumerable.Range(0, before[l].Outputs).Where(row => Enumerable.Range(0, k).All(c => z[row * k + c] == 0f));
+                Assert.Equal(expected, actual);
+            }
+            Assert.Equal(before[2].ReadMatrix(), after[2].ReadMatrix());
+        }
+
+        [Fact]
+        public void Structured_pruning_of_the_digits_mlp_shrinks_it_and_onnx_runtime_agrees_with_zero_filling()
+        {
+            var model = OnnxReader.Read(File.ReadAllBytes(Fixtures.DenseModel));
+            var options = new PruneOptions { Method = PruneMethod.Structured, Sparsity = 0.5 };
+            var removed = Pruner.PruneModel(model, options);
+            Assert.True(OnnxWriter.Write(removed.Model).Length < File.ReadAllBytes(Fixtures.DenseModel).Length / 2);
+            var (pixels, labels) = Fixtures.TestSet();
+            var zeroed = Pruner.PruneModel(model, options with { PhysicalRemoval = false });
+            double diff = Ort.MaxAbsDifference(Ort.Run(OnnxWriter.Write(zeroed.Model), pixels, labels.Length, 64), Ort.Run(OnnxWriter.Write(removed.Model), pixels, labels.Length, 64));
+            Assert.True(diff <= 1e-4, $"max difference {diff}");
+        }
+
+        [Fact]
+        public void Removing_every_neuron_of_a_layer_is_an_impossible_sparsity()
+        {
+            var e = Assert.Throws<PruningException>(() => Pruner.PruneModel(MagnitudeAndRandomTests.ScaledMlp(),
+                new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.99 }));
+            Assert.Equal(PruningError.ImpossibleSparsity, e.Error);
+        }
+
+        [Fact]
+        public void A_global_neuron_budget_leaves_every_layer_a_neuron()
+        {
+            var result = Pruner.PruneModel(MagnitudeAndRandomTests.ScaledMlp(), new PruneOptions { Method = PruneMethod.Structured, Sparsity = 0.95 });
+            Assert.All(LayerFinder.Find(result.Model), l => Assert.True(l.Outputs >= 1));
+        }
+        /// <summary>x[1,3,8,8] → Conv 6x3x3 (pads 1) → BatchNormalization → Relu → Conv 4x6x3x3 (pads as given) → y.</summary>
+        private static OnnxModel ConvModel(long nextPads, bool nextBias)
+        {
+            var r = new Random(3);
+            float[] Values(int n, float lo, float hi) => Enumerable.Range(0, n).Select(_ => (float)(lo + r.NextDouble() * (hi - lo))).ToArray();
+            long outSide = 8 + 2 * nextPads - 2;
+            var b = new ModelBuilder()
+                .Input("x", 1, 3, 8, 8)
+                .Output("y", 1, 4, outSide, outSide)
+                .Initializer("W1", new long[] { 6, 3, 3, 3 }, Values(162, -1, 1))
+                .Initializer("B1", new long[] { 6 }, Values(6, -0.5f, 1f))
+                .Initializer("scale", new long[] { 6 }, Values(6, 0.5f, 1.5f))
+                .Initializer("shift", new long[] { 6 }, Values(6, 0.1f, 0.5f)) // positive: removed filters pass on nonzero constants
+                .Initializer("mean", new long[] { 6 }, Values(6, -0.2f, 0.2f))
+                .Initializer("var", new long[] { 6 }, Values(6, 0.5f, 2f))
+                .Initializer("W2", new long[] { 4, 6, 3, 3 }, Values(216, -1, 1))
+                .Node("Conv", new[] { "x", "W1", "B1" }, new[] { "c1" }, "conv1", new OnnxAttribute { Name = "pads", Type = OnnxAttributeType.Ints, Ints = { 1, 1, 1, 1 } })
+                .Node("BatchNormalization", new[] { "c1", "scale", "shift", "mean", "var" }, new[] { "n1" }, "bn1")
+                .Node("Relu", new[] { "n1" }, new[] { "a1" }, "relu1");
+            if (nextBias) b.Initializer("B2", new long[] { 4 }, Values(4, -1, 1));
+            return b.Node("Conv", nextBias ? new[] { "a1", "W2", "B2" } : new[] { "a1", "W2" }, new[] { "y" }, "conv2",
+                new OnnxAttribute { Name = "pads", Type = OnnxAttributeType.Ints, Ints = { nextPads, nextPads, nextPads, nextPads } }).Model;
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void Removing_filters_before_an_unpadded_conv_folds_their_constants_and_keeps_outputs(bool nextBias)
+        {
+            var model = ConvModel(nextPads: 0, nextBias);
+            var options = new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 };
+            var removed = Pruner.PruneModel(model, options);
+            var zeroed = Pruner.PruneModel(model, options with { PhysicalRemoval = false });
+            Assert.Equal(3, removed.RemovedNeurons);
+            Assert.Equal(new long[] { 3, 3, 3, 3 }, removed.Model.Graph!.Initializers.Single(t => t.Name == "W1").Dims);
+            Assert.Equal(new long[] { 4, 3, 3, 3 }, removed.Model.Graph.Initializers.Single(t => t.Name == "W2").Dims);
+            Assert.All(removed.Model.Graph.Initializers.Where(t => t.Name is "B1" or "scale" or "shift" or "mean" or "var"), t => Assert.Equal(3, OnnxTensorData.ElementCount(t)));
+            var x = OracleInput.Float(ModelBuilder.RandomWeights(3 * 64, 21), 1, 3, 8, 8);
+            var expected = OrtOracle.Run(OnnxWriter.Write(zeroed.Model), x).Single().Data;
+            var actual = OrtOracle.Run(OnnxWriter.Write(removed.Model), x).Single().Data;
+            Assert.True(Ort.MaxAbsDifference(expected, actual) <= Tolerance, $"max difference {Ort.MaxAbsDifference(expected, actual)}");
+        }
+
+        [Fact]
+        public void Filters_before_a_padded_conv_with_nonzero_constants_are_zeroed_but_not_removed()
+        {
+            // Padding makes a constant channel non-constant at the borders: folding would be wrong, so the filters stay.
+            var model = ConvModel(nextPads: 1, nextBias: true);
+            var result = Pruner.PruneModel(model, new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 });
+            Assert.Equal(0, result.RemovedNeurons);
+            Assert.Equal(81, OnnxTensorData.ToFloats(result.Model.Graph!.Initializers.Single(t => t.Name == "W1")).Count(v => v == 0f));
+        }
+    }
+}
