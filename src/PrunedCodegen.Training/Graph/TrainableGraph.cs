@@ -268,7 +268,7 @@ public sealed class TrainableGraph
                         constants[node.Outputs[0]] = new FloatTensor(Dims(value), OnnxTensorData.ToFloats(value));
                     continue;
                 }
-                ops.Add(CreateOp(node, opset, floatConstants, int64Constants, constants));
+                ops.Add(CreateOp(node, opset, floatConstants, int64Constants, constants, initializers));
                 if (node.Outputs[0] == graph.Outputs[0].Name)
                     outputProducer = node.OpType;
             }
@@ -281,7 +281,7 @@ public sealed class TrainableGraph
         }
 
         private static GraphOp CreateOp(OnnxNode node, long opset, Dictionary<string, float[]> floatConstants,
-            Dictionary<string, long[]> int64Constants, Dictionary<string, FloatTensor> constants)
+            Dictionary<string, long[]> int64Constants, Dictionary<string, FloatTensor> constants, Dictionary<string, OnnxTensor> initializers)
         {
             string d = NodeAttributes.Describe(node);
             string output = node.Outputs[0];
@@ -335,7 +335,11 @@ public sealed class TrainableGraph
                 case "Conv":
                 {
                     NodeAttributes.RejectUnknown(node, new[] { "auto_pad", "dilations", "group", "kernel_shape", "pads", "strides" });
-                    return new ConvOp(d, present.Take(3).ToArray(), output, new Window2D(node, null, ceilMode: false),
+                    // kernel_shape is optional: the weight's spatial dims give it.
+                    int[]? kernel = initializers.TryGetValue(Input(1), out OnnxTensor? w) && w.Dims.Count == 4
+                        ? new[] { (int)w.Dims[2], (int)w.Dims[3] }
+                        : null;
+                    return new ConvOp(d, present.Take(3).ToArray(), output, new Window2D(node, kernel, ceilMode: false),
                         (int)NodeAttributes.Int(node, "group", 1));
                 }
                 case "MaxPool":
