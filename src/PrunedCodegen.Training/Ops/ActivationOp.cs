@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using PrunedCodegen.Training.Tensors;
 
 namespace PrunedCodegen.Training.Ops;
@@ -40,6 +41,7 @@ internal sealed class ActivationOp : GraphOp
         return y;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public override FloatTensor?[] Backward(FloatTensor[] inputs, FloatTensor output, FloatTensor dy, bool[] needed)
     {
         if (!needed[0])

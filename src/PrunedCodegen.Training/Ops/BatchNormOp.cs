@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PrunedCodegen.Training.Tensors;
 
 namespace PrunedCodegen.Training.Ops;
@@ -21,6 +22,7 @@ internal sealed class BatchNormOp : GraphOp
             _invStd[i] = 1f / System.MathF.Sqrt(variance[i] + epsilon);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public override FloatTensor Forward(FloatTensor[] inputs)
     {
         FloatTensor x = inputs[0];
@@ -40,6 +42,7 @@ internal sealed class BatchNormOp : GraphOp
         return y;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public override FloatTensor?[] Backward(FloatTensor[] inputs, FloatTensor output, FloatTensor dy, bool[] needed)
     {
         FloatTensor x = inputs[0];

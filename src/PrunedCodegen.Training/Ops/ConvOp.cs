@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using PrunedCodegen.Training.Tensors;
 
 namespace PrunedCodegen.Training.Ops;
@@ -82,6 +83,7 @@ internal sealed class ConvOp : GraphOp
         return grads;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     private void Im2Col(float[] x, float[] col, Geometry g, int n, int gi)
     {
         int row = 0;
@@ -107,6 +109,7 @@ internal sealed class ConvOp : GraphOp
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     private void Col2Im(float[] dcol, float[] dx, Geometry g, int n, int gi)
     {
         int row = 0;

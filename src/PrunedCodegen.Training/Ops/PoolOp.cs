@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using PrunedCodegen.Training.Tensors;
 
 namespace PrunedCodegen.Training.Ops;
@@ -36,6 +37,7 @@ internal sealed class PoolOp : GraphOp
     }
 
     /// <summary>Forward when <paramref name="dy"/> is null; otherwise scatters <paramref name="dy"/> into <paramref name="dx"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     private FloatTensor Run(FloatTensor x, FloatTensor? dy, FloatTensor? dx)
     {
         if (x.Rank != 4)

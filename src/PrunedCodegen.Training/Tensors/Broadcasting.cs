@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace PrunedCodegen.Training.Tensors;
 
@@ -24,6 +25,7 @@ internal static class Broadcasting
     /// For each element of a tensor of shape <paramref name="outShape"/>, the flat index of the element of the
     /// (broadcast) input of shape <paramref name="inShape"/> that it reads.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public static int[] IndexMap(int[] outShape, int[] inShape)
     {
         int rank = outShape.Length;

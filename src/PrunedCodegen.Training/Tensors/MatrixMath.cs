@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace PrunedCodegen.Training.Tensors;
 
@@ -10,6 +11,7 @@ namespace PrunedCodegen.Training.Tensors;
 internal static class MatrixMath
 {
     /// <summary>c[m,n] (+)= a[m,k] · b[k,n].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public static void MultiplyNN(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
         if (!accumulate)
@@ -28,6 +30,7 @@ internal static class MatrixMath
     }
 
     /// <summary>c[m,n] (+)= a[m,k] · b[n,k]ᵀ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public static void MultiplyNT(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
         for (int i = 0; i < m; i++)
@@ -42,6 +45,7 @@ internal static class MatrixMath
     }
 
     /// <summary>c[k,n] (+)= a[m,k]ᵀ · b[m,n].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public static void MultiplyTN(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
         if (!accumulate)
@@ -62,6 +66,7 @@ internal static class MatrixMath
     }
 
     /// <summary>The transpose of a row-major [rows, cols] matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot loops: skip tier-0 code
     public static float[] Transpose(ReadOnlySpan<float> a, int rows, int cols)
     {
         var t = new float[a.Length];
