@@ -27,6 +27,42 @@ internal static class GlobalMagnitude
             weights[e.Layer].Value.Data[e.Index] = 0f;
     }
 
+    /// <summary>
+    /// Block pruning for [out, in] weight matrices (Gemm with transB): blocks of <paramref name="rows"/> consecutive
+    /// outputs in one input column, ranked globally by mean |w|, removed whole until the sparsity is reached.
+    /// </summary>
+    public static void PruneBlocks(TrainableGraph graph, double sparsity, int rows = 8)
+    {
+        var weights = graph.Parameters.Where(p => p.IsWeight && p.Shape.Length == 2).ToList();
+        var blocks = new List<(double Score, int Layer, int Row, int Column, int Size)>();
+        for (int l = 0; l < weights.Count; l++)
+        {
+            int outputs = weights[l].Shape[0], inputs = weights[l].Shape[1];
+            float[] w = weights[l].Value.Data;
+            for (int r = 0; r < outputs; r += rows)
+            {
+                int size = Math.Min(rows, outputs - r);
+                for (int c = 0; c < inputs; c++)
+                {
+                    double sum = 0;
+                    for (int k = 0; k < size; k++) sum += Math.Abs(w[(r + k) * inputs + c]);
+                    blocks.Add((sum / size, l, r, c, size));
+                }
+            }
+        }
+        long target = (long)Math.Round(sparsity * weights.Sum(p => p.Value.Length));
+        long removed = 0;
+        foreach (var b in blocks.OrderBy(b => b.Score).ThenBy(b => b.Layer).ThenBy(b => b.Row).ThenBy(b => b.Column))
+        {
+            if (removed >= target)
+                break;
+            float[] w = weights[b.Layer].Value.Data;
+            int inputs = weights[b.Layer].Shape[1];
+            for (int k = 0; k < b.Size; k++) w[(b.Row + k) * inputs + b.Column] = 0f;
+            removed += b.Size;
+        }
+    }
+
     public static double Sparsity(TrainableGraph graph)
     {
         var weights = graph.Parameters.Where(p => p.IsWeight).ToList();
