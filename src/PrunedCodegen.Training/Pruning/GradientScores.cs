@@ -5,7 +5,7 @@ using PrunedCodegen.Training.Data;
 using PrunedCodegen.Training.Graph;
 using PrunedCodegen.Training.Losses;
 using PrunedCodegen.Training.Tensors;
-using PrunedCodegen.Training.Training;
+using PrunedCodegen.Training.Fitting;
 
 namespace PrunedCodegen.Training.Pruning;
 

@@ -3,7 +3,7 @@ using PrunedCodegen.Tests.Infrastructure;
 using PrunedCodegen.Training.Data;
 using PrunedCodegen.Training.Graph;
 using PrunedCodegen.Training.Tests.Infrastructure;
-using PrunedCodegen.Training.Training;
+using PrunedCodegen.Training.Fitting;
 
 namespace PrunedCodegen.Training.Tests.Data;
 

@@ -6,7 +6,7 @@ using PrunedCodegen.Training.Data;
 using PrunedCodegen.Training.Graph;
 using PrunedCodegen.Training.Tests.Engine;
 using PrunedCodegen.Training.Tests.Infrastructure;
-using PrunedCodegen.Training.Training;
+using PrunedCodegen.Training.Fitting;
 using Xunit.Abstractions;
 
 namespace PrunedCodegen.Training.Tests.Training;

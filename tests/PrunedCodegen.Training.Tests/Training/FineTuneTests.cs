@@ -6,7 +6,7 @@ using PrunedCodegen.Tests.Infrastructure;
 using PrunedCodegen.Training.Data;
 using PrunedCodegen.Training.Graph;
 using PrunedCodegen.Training.Tests.Infrastructure;
-using PrunedCodegen.Training.Training;
+using PrunedCodegen.Training.Fitting;
 using Xunit.Abstractions;
 
 namespace PrunedCodegen.Training.Tests.Training;
@@ -107,7 +107,7 @@ public sealed class FineTuneTests(ITestOutputHelper output)
             TrainableGraph graph = TrainableGraph.Load(Fixtures.DigitsPruned);
             Trainer.Fit(graph, Train, new TrainingOptions
             {
-                Epochs = 2, Seed = seed, Optimizer = optimizer, Schedule = LearningRateSchedule.Cosine(), Regularization = Regularization.L2,
+                Epochs = 1, Seed = seed, Optimizer = optimizer, Schedule = LearningRateSchedule.Cosine(), Regularization = Regularization.L2,
             });
             return graph.ToOnnx();
         }

@@ -3,7 +3,7 @@ using System.Linq;
 using PrunedCodegen.Training.Graph;
 using PrunedCodegen.Training.Pruning;
 using PrunedCodegen.Training.Tests.Infrastructure;
-using PrunedCodegen.Training.Training;
+using PrunedCodegen.Training.Fitting;
 using Xunit.Abstractions;
 
 namespace PrunedCodegen.Training.Tests.Training;

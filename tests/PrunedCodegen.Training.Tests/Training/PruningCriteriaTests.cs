@@ -5,7 +5,7 @@ using PrunedCodegen.Training.Graph;
 using PrunedCodegen.Training.Losses;
 using PrunedCodegen.Training.Pruning;
 using PrunedCodegen.Training.Tests.Infrastructure;
-using PrunedCodegen.Training.Training;
+using PrunedCodegen.Training.Fitting;
 
 namespace PrunedCodegen.Training.Tests.Training;
 

@@ -1,6 +1,6 @@
 using System;
 
-namespace PrunedCodegen.Training.Training;
+namespace PrunedCodegen.Training.Fitting;
 
 /// <summary>The learning rate for each epoch (0-based), from the base rate.</summary>
 public abstract class LearningRateSchedule

@@ -1,4 +1,4 @@
-namespace PrunedCodegen.Training.Training;
+namespace PrunedCodegen.Training.Fitting;
 
 public enum OptimizerKind { Adam, Sgd }
 

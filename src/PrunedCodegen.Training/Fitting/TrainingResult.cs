@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace PrunedCodegen.Training.Training;
+namespace PrunedCodegen.Training.Fitting;
 
 /// <summary>One epoch's figures. Validation figures are NaN when there is no validation split.</summary>
 public sealed record EpochReport(int Epoch, int Epochs, float LearningRate, double TrainLoss, double ValidationLoss,

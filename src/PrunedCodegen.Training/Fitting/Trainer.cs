@@ -8,7 +8,7 @@ using PrunedCodegen.Training.Losses;
 using PrunedCodegen.Training.Optimizers;
 using PrunedCodegen.Training.Tensors;
 
-namespace PrunedCodegen.Training.Training;
+namespace PrunedCodegen.Training.Fitting;
 
 /// <summary>
 /// Mini-batch training of a <see cref="TrainableGraph"/>: seeded validation split and batch order, an optimizer
