@@ -32,7 +32,10 @@ public sealed record TrainingOptions
     /// <summary>Seeds the validation split and the mini-batch order: the same seed gives bit-identical weights.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Hold every weight that is zero at the start at exactly zero (masked fine-tuning of a pruned model).</summary>
+    /// <summary>
+    /// Hold every parameter entry that is zero at the start (weights, and biases or BatchNorm scales a structured
+    /// pruner zeroed) at exactly zero: masked fine-tuning of a pruned model.
+    /// </summary>
     public bool KeepZeros { get; init; } = true;
 
     /// <summary>

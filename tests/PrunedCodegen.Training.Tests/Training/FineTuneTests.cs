@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using System.Text.Json;
+using PrunedCodegen;
 using PrunedCodegen.Tests.Infrastructure;
 using PrunedCodegen.Training.Data;
 using PrunedCodegen.Training.Graph;
@@ -68,6 +69,26 @@ public sealed class FineTuneTests(ITestOutputHelper output)
         int ortCorrect = Enumerable.Range(0, Test.Count).Count(r => ArgMax(ort, r) == Test.Labels![r]);
         Assert.Equal(tuned, (double)ortCorrect / Test.Count, 12);
         Assert.Equal(0.9, GlobalMagnitude.Sparsity(TrainableGraph.Load(onnx)), 3);
+
+        // ... and the generator compiles it without an error diagnostic.
+        CompileResult compiled = ModelCompiler.Compile(onnx, new CompileOptions("DigitsFineTuned", "Tests", "digits_finetuned.onnx"));
+        Assert.True(compiled.Succeeded, string.Join("; ", compiled.Diagnostics));
+    }
+
+    [Theory]
+    [InlineData(Regularization.L1)]
+    [InlineData(Regularization.L2)]
+    public void Regularization_shrinks_the_weights(Regularization regularization)
+    {
+        double WeightNorm(Regularization r)
+        {
+            TrainableGraph graph = TrainableGraph.Load(Fixtures.DigitsDense);
+            Trainer.Fit(graph, Train, new TrainingOptions { Epochs = 2, Optimizer = OptimizerKind.Sgd, LearningRate = 0.02f, Regularization = r, Lambda = 1e-2f, KeepZeros = false });
+            return graph.Parameters.Where(p => p.IsWeight).Sum(p => p.Value.Data.Sum(v => regularization == Regularization.L1 ? Math.Abs(v) : (double)v * v));
+        }
+
+        double with = WeightNorm(regularization), without = WeightNorm(Regularization.None);
+        Assert.True(with < 0.9 * without, $"{regularization}: {with:G6} with the penalty, {without:G6} without");
     }
 
     [Fact]
