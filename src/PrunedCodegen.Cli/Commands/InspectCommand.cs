@@ -24,6 +24,9 @@ namespace PrunedCodegen.Cli.Commands
             return command;
         }
 
+        /// <summary>Cost-model estimates to 0.1 ns: the model is not more precise, and JSON should not show 203.26000000000002.</summary>
+        private static double? Estimate(double? ns) => ns is double v ? System.Math.Round(v, 1) : null;
+
         private static int Run(ToolOutput ui, string path, bool json)
         {
             var inspection = ModelInspector.Inspect(Inputs.ReadModel(path));
@@ -35,10 +38,10 @@ namespace PrunedCodegen.Cli.Commands
                     layers = inspection.Layers.Select(l => new
                     {
                         l.Name, l.OpType, l.Outputs, l.Inputs, l.Parameters, l.Weights, l.Zeros, l.Sparsity, l.BlockOccupancy,
-                        l.DeadOutputs, l.DeadInputs, l.DenseMacs, l.NonzeroMacs, l.Kernel, estimatedNs = l.EstimatedNs,
+                        l.DeadOutputs, l.DeadInputs, l.DenseMacs, l.NonzeroMacs, l.Kernel, estimatedNs = Estimate(l.EstimatedNs),
                     }),
                     totals = new { inspection.Parameters, inspection.Weights, inspection.Zeros, inspection.Sparsity, inspection.DenseMacs, inspection.NonzeroMacs },
-                    estimatedNsPerSample = inspection.EstimatedNsPerSample,
+                    estimatedNsPerSample = Estimate(inspection.EstimatedNsPerSample),
                     planError = inspection.PlanError,
                 }));
                 return ExitCodes.Success;

@@ -33,9 +33,9 @@ namespace PrunedCodegen.Tests.Packaging
         public sealed class LocalFeed : IDisposable
         {
 #if DEBUG
-            private const string Configuration = "Debug";
+            public const string Configuration = "Debug";
 #else
-            private const string Configuration = "Release";
+            public const string Configuration = "Release";
 #endif
 
             public LocalFeed()
@@ -228,6 +228,37 @@ namespace PrunedCodegen.Tests.Packaging
             var run = Succeed(app, Path.Combine("bin", "Release", "net10.0", "App.dll"), Fixture("digits_test.csv"));
             Assert.Contains("types: Models.Class1 Models.Vision.Digits" + Environment.NewLine, run.Output);
             Tolerance.AssertClose(ExpectedLogits(), PrintedLogits(run.Output), Atol, Rtol, "library via console app vs PyTorch");
+        }
+
+        [Fact]
+        public void Pcg_installs_as_a_local_tool_from_the_folder_and_inspects_the_fixture()
+        {
+            // The tool package, packed into the same feed with the same unique version, as built: this test project
+            // builds the tool first (a ProjectReference without its assembly). Packing with a build would restore into
+            // the test's own packages folder and leave the repository's obj folders pointing at it.
+            string root = NewFolder("tool");
+            string project = Path.Combine(TestPaths.RepoRoot, "src", "PrunedCodegen.Cli", "PrunedCodegen.Cli.csproj");
+            Succeed(TestPaths.RepoRoot, "pack", project, "-c", LocalFeed.Configuration, "--no-build", "-o", _feed.Folder, "-p:PackageVersion=" + _feed.Version,
+                "-p:NuspecOutputPath=" + Path.Combine(_feed.Root, "nuspec-cli") + Path.DirectorySeparatorChar);
+            Assert.True(File.Exists(Path.Combine(_feed.Folder, $"PrunedCodegen.Cli.{_feed.Version}.nupkg")));
+
+            Succeed(root, "new", "tool-manifest");
+            Succeed(root, "tool", "install", "PrunedCodegen.Cli", "--version", _feed.Version, "--add-source", _feed.Folder);
+            File.Copy(Fixture("digits_pruned.onnx"), Path.Combine(root, "digits_pruned.onnx"));
+            var run = Succeed(root, "tool", "run", "pcg", "--", "inspect", "digits_pruned.onnx", "--json");
+
+            // The zeros per layer are the ones PyTorch's pruning left (recorded by the fixture script).
+            using var json = System.Text.Json.JsonDocument.Parse(run.Output.Substring(run.Output.IndexOf('{')));
+            var zeros = json.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("zeros").GetInt32()).ToArray();
+            using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Fixture("digits_metrics.json")));
+            var expected = metrics.RootElement.GetProperty("sparsity_per_layer").EnumerateArray().Select(l => l.GetProperty("zeros").GetInt32()).ToArray();
+            Assert.Equal(expected, zeros);
+
+            // And the installed tool refuses bad input with its exit code, not a stack trace.
+            File.WriteAllText(Path.Combine(root, "broken.onnx"), "not a model");
+            var bad = Dotnet(root, "tool", "run", "pcg", "--", "inspect", "broken.onnx");
+            Assert.Equal(3, bad.ExitCode);
+            Assert.DoesNotContain("   at ", bad.Output, StringComparison.Ordinal);
         }
 
         [Fact]
