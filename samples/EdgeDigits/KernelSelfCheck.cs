@@ -7,7 +7,7 @@ using EdgeDigits.Kernels;
 namespace EdgeDigits
 {
     /// <summary>
-    /// Runs every row through each kernel the generator can emit (auto, dense, block, sparse, and the 16-sample batch
+    /// Runs every row through each kernel the generator can emit (auto, dense, block, sparse, unrolled, and the 16-sample batch
     /// path) and prints "variant, row, logits" so that two machines' outputs can be diffed.
     /// </summary>
     internal static class KernelSelfCheck
@@ -30,6 +30,7 @@ namespace EdgeDigits
                 ("dense", (x, y) => DigitsDenseKernel.Predict(x, y)),
                 ("block", (x, y) => DigitsBlockKernel.Predict(x, y)),
                 ("sparse", (x, y) => DigitsSparseKernel.Predict(x, y)),
+                ("unrolled", (x, y) => DigitsUnrolledKernel.Predict(x, y)),
             };
             var logits = new float[DigitsModel.OutputLength];
             foreach (var (name, predict) in variants)

@@ -118,7 +118,7 @@ diff <(awk -F'\t' '$1 ~ /^[0-9]+$/ { print $1, $2 }' "$out/linux-arm64-stdin.tsv
   || fail "rows read from stdin were classified differently"
 echo "stdin: 20 rows piped into the arm64 binary, same classes as x64"
 
-# --- 4b. Every kernel on NEON: the same rows through each forced kernel (dense, block, sparse) and the batch path,
+# --- 4b. Every kernel on NEON: the same rows through each forced kernel (dense, block, sparse, unrolled) and the batch path,
 # arm64 under qemu against x64. Different vector widths sum in different orders, hence a tolerance.
 step "Compare every kernel, arm64 (NEON) vs x64"
 "$out/linux-x64/EdgeDigits" "$data/digits_test.csv" --kernels > "$out/kernels-x64.tsv"
