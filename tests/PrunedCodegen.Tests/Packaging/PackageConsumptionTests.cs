@@ -240,7 +240,22 @@ namespace PrunedCodegen.Tests.Packaging
             string project = Path.Combine(TestPaths.RepoRoot, "src", "PrunedCodegen.Cli", "PrunedCodegen.Cli.csproj");
             Succeed(TestPaths.RepoRoot, "pack", project, "-c", LocalFeed.Configuration, "--no-build", "-o", _feed.Folder, "-p:PackageVersion=" + _feed.Version,
                 "-p:NuspecOutputPath=" + Path.Combine(_feed.Root, "nuspec-cli") + Path.DirectorySeparatorChar);
-            Assert.True(File.Exists(Path.Combine(_feed.Folder, $"PrunedCodegen.Cli.{_feed.Version}.nupkg")));
+            string nupkg = Path.Combine(_feed.Folder, $"PrunedCodegen.Cli.{_feed.Version}.nupkg");
+            Assert.True(File.Exists(nupkg));
+            using (var zip = ZipFile.OpenRead(nupkg))
+            {
+                // A dotnet tool package with the metadata a user sees on nuget.org.
+                var nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+                var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+                string Meta(string name) => metadata.Elements().Single(e => e.Name.LocalName == name).Value;
+                Assert.Equal("PrunedCodegen.Cli", Meta("id"));
+                Assert.Equal("MIT", Meta("license"));
+                Assert.Equal("README.md", Meta("readme"));
+                Assert.Contains("pruning", Meta("tags"));
+                Assert.Contains("DotnetTool", metadata.Elements().Single(e => e.Name.LocalName == "packageTypes").ToString());
+                Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+                Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/pcg", StringComparison.Ordinal) || e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal));
+            }
 
             Succeed(root, "new", "tool-manifest");
             Succeed(root, "tool", "install", "PrunedCodegen.Cli", "--version", _feed.Version, "--add-source", _feed.Folder);
