@@ -18,10 +18,15 @@ namespace PrunedCodegen.Pruning
         /// <summary>How a layer's output reaches the single layer that reads it.</summary>
         internal sealed class Chain
         {
-            public Chain(List<OnnxNode> ops, PrunableLayer next) { Ops = ops; Next = next; }
-            /// <summary>Elementwise nodes between the layer (after its bias Add, for MatMul) and <see cref="Next"/>.</summary>
+            public Chain(List<OnnxNode> ops, PrunableLayer next, bool flattened) { Ops = ops; Next = next; Flattened = flattened; }
+            /// <summary>
+            /// Nodes between the layer (after its bias Add, for MatMul) and <see cref="Next"/>: elementwise ops, and for a
+            /// conv also pooling and one Flatten. Each maps a constant channel to the same constant.
+            /// </summary>
             public List<OnnxNode> Ops { get; }
             public PrunableLayer Next { get; }
+            /// <summary>A conv's channels reach a dense layer through Flatten: each channel is a run of columns there.</summary>
+            public bool Flattened { get; }
         }
 
         private static readonly HashSet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
@@ -38,6 +43,7 @@ namespace PrunedCodegen.Pruning
             var initializers = graph.Initializers.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
             var consumers = LayerFinder.Consumers(graph);
             var ops = new List<OnnxNode>();
+            bool flattened = false;
             string tensor = layer.Node.Outputs[0];
             if (layer.Node.OpType == "MatMul" && layer.Bias != null)
                 tensor = consumers[tensor][0].Outputs[0]; // the bias Add belongs to the layer
@@ -50,19 +56,29 @@ namespace PrunedCodegen.Pruning
                 var next = layers.FirstOrDefault(l => ReferenceEquals(l.Node, node));
                 if (next != null)
                 {
-                    // Dense feeds dense (one input per neuron); a conv feeds a conv (one kernel window per filter).
-                    bool readsAsInput = node.Inputs[0] == tensor && (node.OpType == "Conv") == conv && !node.Attributes.Any(a => a.Name == "transA" && a.I != 0);
-                    bool shapesMatch = conv ? Group(node) == 1 && next.Inputs % layer.Outputs == 0 && (int)next.Weight.Dims[1] == layer.Outputs : next.Inputs == layer.Outputs;
-                    return readsAsInput && shapesMatch && HasPerOutputBiasOrNone(next) ? new Chain(ops, next) : null;
+                    // Dense feeds dense (one input per neuron); a conv feeds a conv (one kernel window per filter) or, through
+                    // Flatten, a dense layer (one run of H x W columns per filter, NCHW order).
+                    bool nextIsConv = node.OpType == "Conv";
+                    bool readsAsInput = node.Inputs[0] == tensor && nextIsConv == (conv && !flattened) && !node.Attributes.Any(a => a.Name == "transA" && a.I != 0);
+                    bool shapesMatch = !conv ? next.Inputs == layer.Outputs
+                        : flattened ? next.Inputs % layer.Outputs == 0
+                        : Group(node) == 1 && next.Inputs % layer.Outputs == 0 && (int)next.Weight.Dims[1] == layer.Outputs;
+                    return readsAsInput && shapesMatch && HasPerOutputBiasOrNone(next) ? new Chain(ops, next, flattened) : null;
                 }
                 if (node.Inputs[0] != tensor || node.Outputs.Count < 1) return null;
                 bool ok = node.OpType switch
                 {
                     _ when Activations.Contains(node.OpType) => node.Inputs.Skip(1).All(i => i.Length == 0 || initializers.ContainsKey(i)),
                     "BatchNormalization" => node.Inputs.Count == 5 && node.Inputs.Skip(1).All(i => initializers.TryGetValue(i, out var t) && OnnxTensorData.ElementCount(t) == layer.Outputs),
-                    "Add" or "Sub" or "Mul" or "Div" => initializers.TryGetValue(node.Inputs[1], out var c) && IsPerChannelOrScalar(c, layer.Outputs, conv),
+                    "Add" or "Sub" or "Mul" or "Div" => initializers.TryGetValue(node.Inputs[1], out var c) && IsPerChannelOrScalar(c, layer.Outputs, conv && !flattened),
+                    // A constant channel pools to the same constant: max pooling ignores padding, average pooling too
+                    // unless it counts the padded cells.
+                    "MaxPool" or "GlobalMaxPool" or "GlobalAveragePool" => conv && !flattened && node.Outputs.Count(o => o.Length > 0) == 1,
+                    "AveragePool" => conv && !flattened && (!Pads(node) || IntAttribute(node, "count_include_pad", 0) == 0),
+                    "Flatten" => conv && !flattened && IntAttribute(node, "axis", 1) == 1,
                     _ => false,
                 };
+                if (node.OpType == "Flatten") flattened = true;
                 if (!ok) return null;
                 ops.Add(node);
                 tensor = node.Outputs[0];
@@ -83,7 +99,9 @@ namespace PrunedCodegen.Pruning
             return conv ? c.Dims.Count == 3 && c.Dims[0] == n : c.Dims.Count >= 1 && c.Dims[c.Dims.Count - 1] == n;
         }
 
-        private static long Group(OnnxNode node) => node.Attributes.FirstOrDefault(a => a.Name == "group")?.I ?? 1;
+        private static long Group(OnnxNode node) => IntAttribute(node, "group", 1);
+
+        private static long IntAttribute(OnnxNode node, string name, long fallback) => node.Attributes.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
 
         /// <summary>Whether a conv pads its input: then a constant input channel is not constant at the borders, and cannot be folded into the bias.</summary>
         private static bool Pads(OnnxNode node) =>
@@ -105,7 +123,7 @@ namespace PrunedCodegen.Pruning
             var graph = model.Graph!;
             var initializers = graph.Initializers.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
             var edits = layers.Select((l, i) => new Edit(matrices[i])).ToArray();
-            var chains = new List<(PrunableLayer Layer, Chain Chain, int[] Keep)>();
+            var chains = new List<(PrunableLayer Layer, Chain Chain, int[] Keep, int Window)>();
             int removed = 0;
             foreach (var layer in layers)
             {
@@ -119,7 +137,7 @@ namespace PrunedCodegen.Pruning
                 var next = chain.Next;
                 int window = next.Inputs / layer.Outputs; // columns of the next layer per neuron: 1, or kh x kw for a conv
                 var constants = dead.Select(j => ConstantThrough(chain.Ops, bias[j], j, initializers)).ToArray();
-                if (window > 1 && Pads(next.Node) && constants.Any(c => c != 0))
+                if (!chain.Flattened && window > 1 && Pads(next.Node) && constants.Any(c => c != 0))
                     continue; // zero-filled stays correct; removal would change the border outputs
                 var delta = edits[next.Index].BiasDelta ??= new double[next.Outputs];
                 var w2 = matrices[next.Index];
@@ -132,7 +150,7 @@ namespace PrunedCodegen.Pruning
                 }
                 edits[layer.Index].KeepRows = keep;
                 edits[next.Index].KeepColumns = keep.SelectMany(j => Enumerable.Range(j * window, window)).ToArray();
-                chains.Add((layer, chain, keep));
+                chains.Add((layer, chain, keep, window));
                 removed += dead.Length;
             }
 
@@ -141,11 +159,11 @@ namespace PrunedCodegen.Pruning
             foreach (var layer in layers)
                 if (edits[layer.Index].BiasDelta is double[] delta && delta.Any(d => d != 0))
                     biases[layer.Index] = AddToBias(graph, layer, delta);
-            foreach (var (layer, chain, keep) in chains)
+            foreach (var (layer, chain, keep, window) in chains)
             {
                 SliceBias(biases[layer.Index], keep);
                 foreach (var op in chain.Ops) SliceParameters(op, keep, layer.Outputs, initializers);
-                ResizeValueInfos(graph, layer, chain, keep.Length);
+                ResizeValueInfos(graph, layer, chain, keep.Length, window);
             }
             foreach (var layer in layers)
             {
@@ -232,11 +250,22 @@ namespace PrunedCodegen.Pruning
             }
         }
 
-        /// <summary>Intermediate value_info entries between the layer and the next keep their old width otherwise: fix the last dim.</summary>
-        private static void ResizeValueInfos(OnnxGraph graph, PrunableLayer layer, Chain chain, int width)
+        /// <summary>
+        /// Intermediate value_info entries between the layer and the next keep their old width otherwise: fix the channel
+        /// (or last) dim, and after a Flatten the flattened width (channels x <paramref name="window"/> positions).
+        /// </summary>
+        private static void ResizeValueInfos(OnnxGraph graph, PrunableLayer layer, Chain chain, int width, int window)
         {
             var names = new HashSet<string>(StringComparer.Ordinal) { layer.Node.Outputs[0] };
-            foreach (var op in chain.Ops) names.Add(op.Outputs[0]);
+            var flatNames = new HashSet<string>(StringComparer.Ordinal);
+            bool flat = false;
+            foreach (var op in chain.Ops)
+            {
+                flat |= op.OpType == "Flatten";
+                (flat ? flatNames : names).Add(op.Outputs[0]);
+            }
+            foreach (var vi in graph.ValueInfos.Where(v => flatNames.Contains(v.Name) && v.Shape != null && v.Shape.Count == 2))
+                vi.Shape![1] = new OnnxDim { Value = (long)width * window };
             if (layer.Node.OpType == "MatMul" && layer.Bias != null)
                 foreach (var node in graph.Nodes.Where(n => n.OpType == "Add" && n.Inputs.Contains(layer.Node.Outputs[0]))) names.Add(node.Outputs[0]);
             int axis(OnnxValueInfo v) => layer.Node.OpType == "Conv" ? 1 : v.Shape!.Count - 1; // channels of NCHW, features of [.., N]

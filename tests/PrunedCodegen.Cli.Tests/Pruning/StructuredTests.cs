@@ -177,5 +177,78 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             Assert.Equal(0, result.RemovedNeurons);
             Assert.Equal(81, OnnxTensorData.ToFloats(result.Model.Graph!.Initializers.Single(t => t.Name == "W1")).Count(v => v == 0f));
         }
+
+        /// <summary>
+        /// x[1,1,8,8] → Conv 4x1x3x3 (pads 1) → BatchNormalization → Relu → MaxPool 2x2 → Conv 6x4x3x3 → Relu →
+        /// GlobalMaxPool-free Flatten → Gemm 5x24: filters reach the next conv through pooling, and the dense head through Flatten.
+        /// </summary>
+        private static OnnxModel PooledCnn()
+        {
+            var r = new Random(5);
+            float[] Values(int n, float lo, float hi) => Enumerable.Range(0, n).Select(_ => (float)(lo + r.NextDouble() * (hi - lo))).ToArray();
+            OnnxAttribute Ints(string name, params long[] values) { var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Ints }; foreach (var v in values) a.Ints.Add(v); return a; }
+            return new ModelBuilder()
+                .Input("x", 1, 1, 8, 8)
+                .Output("y", 1, 5)
+                .Initializer("W1", new long[] { 4, 1, 3, 3 }, Values(36, -1, 1))
+                .Initializer("B1", new long[] { 4 }, Values(4, -0.5f, 1f))
+                .Initializer("scale", new long[] { 4 }, Values(4, 0.5f, 1.5f))
+                .Initializer("shift", new long[] { 4 }, Values(4, 0.1f, 0.5f)) // removed filters pass on nonzero constants
+                .Initializer("mean", new long[] { 4 }, Values(4, -0.2f, 0.2f))
+                .Initializer("var", new long[] { 4 }, Values(4, 0.5f, 2f))
+                .Initializer("W2", new long[] { 6, 4, 3, 3 }, Values(216, -1, 1))
+                .Initializer("B2", new long[] { 6 }, Values(6, 0.1f, 1f))
+                .Initializer("W3", new long[] { 5, 24 }, Values(120, -1, 1))
+                .Initializer("B3", new long[] { 5 }, Values(5, -1, 1))
+                .Node("Conv", new[] { "x", "W1", "B1" }, new[] { "c1" }, "conv1", Ints("pads", 1, 1, 1, 1))
+                .Node("BatchNormalization", new[] { "c1", "scale", "shift", "mean", "var" }, new[] { "n1" }, "bn1")
+                .Node("Relu", new[] { "n1" }, new[] { "a1" }, "relu1")
+                .Node("MaxPool", new[] { "a1" }, new[] { "p1" }, "pool1", Ints("kernel_shape", 2, 2), Ints("strides", 2, 2))
+                .Node("Conv", new[] { "p1", "W2", "B2" }, new[] { "c2" }, "conv2")
+                .Node("Relu", new[] { "c2" }, new[] { "a2" }, "relu2")
+                .Node("Flatten", new[] { "a2" }, new[] { "f" }, "flatten")
+                .Node("Gemm", new[] { "f", "W3", "B3" }, new[] { "y" }, "fc", ModelBuilder.Int("transB", 1))
+                .Model;
+        }
+
+        [Fact]
+        public void Filters_are_removed_through_pooling_into_the_next_conv_and_through_Flatten_into_the_dense_head()
+        {
+            var model = PooledCnn();
+            var options = new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 };
+            var removed = Pruner.PruneModel(model, options);
+            var zeroed = Pruner.PruneModel(model, options with { PhysicalRemoval = false });
+            Assert.Equal(2 + 3, removed.RemovedNeurons);
+            var graph = removed.Model.Graph!;
+            Assert.Equal(new long[] { 2, 1, 3, 3 }, graph.Initializers.Single(t => t.Name == "W1").Dims);
+            Assert.Equal(new long[] { 3, 2, 3, 3 }, graph.Initializers.Single(t => t.Name == "W2").Dims);
+            Assert.Equal(new long[] { 5, 12 }, graph.Initializers.Single(t => t.Name == "W3").Dims);   // 3 filters x 2 x 2 positions
+            foreach (int seed in new[] { 31, 32, 33 })
+            {
+                var x = OracleInput.Float(ModelBuilder.RandomWeights(64, seed), 1, 1, 8, 8);
+                var expected = OrtOracle.Run(OnnxWriter.Write(zeroed.Model), x).Single().Data;
+                var actual = OrtOracle.Run(OnnxWriter.Write(removed.Model), x).Single().Data;
+                Assert.True(Ort.MaxAbsDifference(expected, actual) <= Tolerance, $"seed {seed}: max difference {Ort.MaxAbsDifference(expected, actual)}");
+            }
+        }
+
+        [Fact]
+        public void Average_pooling_that_counts_padding_stops_filter_removal()
+        {
+            // A padded average that counts the padded cells turns a constant channel into a non-constant one at the borders.
+            var model = PooledCnn();
+            var pool = model.Graph!.Nodes.Single(n => n.Name == "pool1");
+            pool.OpType = "AveragePool";
+            var pads = new OnnxAttribute { Name = "pads", Type = OnnxAttributeType.Ints };
+            foreach (var v in new long[] { 1, 1, 1, 1 }) pads.Ints.Add(v);
+            pool.Attributes.Add(pads);
+            pool.Attributes.Add(ModelBuilder.Int("count_include_pad", 1));
+            pool.Attributes.Single(a => a.Name == "kernel_shape").Ints[0] = 3;
+            pool.Attributes.Single(a => a.Name == "kernel_shape").Ints[1] = 3;
+            // 8x8 -> (8 + 2 - 3) / 2 + 1 = 4: the rest of the model is unchanged.
+            var result = Pruner.PruneModel(model, new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 });
+            Assert.Equal(new long[] { 4, 1, 3, 3 }, result.Model.Graph!.Initializers.Single(t => t.Name == "W1").Dims);
+            Assert.Equal(3, result.RemovedNeurons);   // conv2's filters still go, through Flatten
+        }
     }
 }
