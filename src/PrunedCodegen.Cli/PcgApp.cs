@@ -17,9 +17,10 @@ namespace PrunedCodegen.Cli
         public static int Run(string[] args, TextWriter output, TextWriter error)
         {
             var ui = new ToolOutput(output, error);
-            var root = new RootCommand("pcg: prune, evaluate, sweep and inspect ONNX models, and write the C# the PrunedCodegen generator makes of them.");
+            var root = new RootCommand("pcg: prune, fine-tune, evaluate, sweep and inspect ONNX models, and write the C# the PrunedCodegen generator makes of them.");
             root.Add(InspectCommand.Create(ui));
             root.Add(PruneCommand.Create(ui));
+            root.Add(FinetuneCommand.Create(ui));
             root.Add(EvaluateCommand.Create(ui));
             root.Add(SweepCommand.Create(ui));
             root.Add(GenerateCommand.Create(ui));

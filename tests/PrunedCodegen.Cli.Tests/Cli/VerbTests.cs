@@ -13,6 +13,7 @@ namespace PrunedCodegen.Cli.Tests.Cli
         [Theory]
         [InlineData("inspect")]
         [InlineData("prune")]
+        [InlineData("finetune")]
         [InlineData("evaluate")]
         [InlineData("sweep")]
         [InlineData("generate")]

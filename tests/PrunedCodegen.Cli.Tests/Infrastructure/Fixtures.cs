@@ -14,6 +14,7 @@ namespace PrunedCodegen.Cli.Tests.Infrastructure
         public static string DenseModel => Path.Combine(Dir, "digits_dense.onnx");
         public static string PrunedModel => Path.Combine(Dir, "digits_pruned.onnx");
         public static string TestCsv => Path.Combine(Dir, "digits_test.csv");
+        public static string TrainCsv => Path.Combine(Dir, "digits_train.csv");
 
         public static JsonElement Metrics => JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "digits_metrics.json"))).RootElement;
 
