@@ -12,6 +12,9 @@ namespace PrunedCodegen.Emitting
         /// <summary>Largest tap-row or filter count the channel kernel keeps on the stack (mirrors the runtime constant).</summary>
         public const int MaxConvColumn = 4096;
 
+        /// <summary>Floats of padded input plus staged rows the tile kernel keeps on the stack (mirrors Kernels.MaxPaddedInput).</summary>
+        public const int MaxTileStack = 8 * 1024;
+
         private readonly Dictionary<ConvOp, ConvPlan> _convPlans = new Dictionary<ConvOp, ConvPlan>();
 
         private ConvPlan ConvPlanOf(ConvOp c)
@@ -25,6 +28,18 @@ namespace PrunedCodegen.Emitting
             string layer = $"Layer{I(index)}";
             switch (op)
             {
+                case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Tiles:
+                {
+                    bool relu = c.Activation.Kind == ActivationKind.Relu;
+                    string bias = c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty";
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+                    _w.Line($"{K}.ConvTiles(x, y, {layer}_Geometry, {bias}, {layer}_TileWeights, {layer}_TapOffsets, {layer}_TileStarts, relu: {(relu ? "true" : "false")});");
+                    if (!relu) EmitActivation(c.Activation, "y");
+                    _w.Close();
+                    _w.Line();
+                    EmitConvTiles(layer, c);
+                    return true;
+                }
                 case ConvOp c when c.Weights != null:
                 {
                     bool channels = ConvPlanOf(c).Kernel == ConvKernelKind.Channels;
@@ -140,6 +155,41 @@ namespace PrunedCodegen.Emitting
             if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
         }
 
+        /// <summary>
+        /// Per tile of 4 filters, the tap rows any of them uses: the row's offset into the flattened padded input, and
+        /// the four filters' weights (zero past the last filter).
+        /// </summary>
+        private void EmitConvTiles(string layer, ConvOp c)
+        {
+            var g = c.Geometry;
+            int volume = g.KernelVolume, filters = ConvPlanner.TileFilters;
+            int pD = g.In[0] + g.PadBegin[0] + g.PadEnd[0], pH = g.In[1] + g.PadBegin[1] + g.PadEnd[1], pW = g.In[2] + g.PadBegin[2] + g.PadEnd[2];
+            var weights = new List<float>();
+            var offsets = new List<int>();
+            var starts = new List<int> { 0 };
+            for (int first = 0; first < g.OutChannels; first += filters)
+            {
+                int count = System.Math.Min(filters, g.OutChannels - first);
+                for (int ch = 0; ch < g.InChannels; ch++)
+                    for (int k = 0; k < volume; k++)
+                    {
+                        int row = ch * volume + k;
+                        if (!Enumerable.Range(first, count).Any(m => c.Weights![m * c.FilterLength + row] != 0f)) continue;
+                        int kd = k / (g.Kernel[1] * g.Kernel[2]), kh = k / g.Kernel[2] % g.Kernel[1], kw = k % g.Kernel[2];
+                        offsets.Add(((ch * pD + kd * g.Dilation[0]) * pH + kh * g.Dilation[1]) * pW + kw * g.Dilation[2]);
+                        for (int f = 0; f < filters; f++) weights.Add(f < count ? c.Weights![(first + f) * c.FilterLength + row] : 0f);
+                    }
+                starts.Add(offsets.Count);
+            }
+            _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
+            EmitIntData($"{layer}_Geometry", g.ToTable());
+            _w.Line($"// {I(offsets.Count)} tap rows over {I(starts.Count - 1)} tiles of {I(filters)} filters (rows zero in all of a tile's filters left out): [tap][{I(filters)} filters] weights; each tap's offset into the flattened input padded to {I(pD)}x{I(pH)}x{I(pW)}; where each tile starts.");
+            EmitFloatData($"{layer}_TileWeights", weights);
+            EmitIntData($"{layer}_TapOffsets", offsets);
+            EmitIntData($"{layer}_TileStarts", starts);
+            if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
+        }
+
         private static int ConvNonzeros(ConvOp c) => c.Weights?.Count(w => w != 0f) ?? 0;
 
         /// <summary>Input channels that no remaining tap reads (never loaded).</summary>
@@ -190,10 +240,13 @@ namespace PrunedCodegen.Emitting
                         : $" Filter pruning: was {I(g.InChannels + c.RemovedInputs)} -> {I(g.OutChannels + c.RemovedOutputs)} channels, now {I(g.InChannels)} -> {I(g.OutChannels)}: {I(c.RemovedOutputs)} all-zero filter(s) removed here, {I(c.RemovedInputs)} input channel(s) dropped because the layer before lost those filters.";
                     string unreadText = unread == 0 ? "" : $" {I(unread)} input channel(s) are read by no remaining tap and never loaded.";
                     var plan = ConvPlanOf(c);
-                    string costs = $"cost model: taps {Ns(plan.TapsCostNs)} ns, channels {(double.IsInfinity(plan.ChannelsCostNs) ? "n/a" : Ns(plan.ChannelsCostNs) + " ns")}";
-                    string kernel = plan.Kernel == ConvKernelKind.Taps
-                        ? "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)"
-                        : $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)";
+                    string costs = $"cost model: taps {Ns(plan.TapsCostNs)} ns, channels {(double.IsInfinity(plan.ChannelsCostNs) ? "n/a" : Ns(plan.ChannelsCostNs) + " ns")}, tiles {(double.IsInfinity(plan.TilesCostNs) ? "n/a" : Ns(plan.TilesCostNs) + " ns")}";
+                    string kernel = plan.Kernel switch
+                    {
+                        ConvKernelKind.Taps => "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)",
+                        ConvKernelKind.Channels => $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)",
+                        _ => $"register tiles of 4 filters x 2 vectors of positions over the flattened padded input, {I(plan.TileTaps)} tile tap rows (Vector512/256/128, scalar fallback){(c.Activation.Kind == ActivationKind.Relu ? ", ReLU fused into the store" : "")}",
+                    };
                     return $"y = {act}conv(x, W){(c.Bias != null ? " + b" : "")}: {shapes}; {window}; {sparsity}; kernel: {kernel} ({costs}).{structural}{unreadText}";
                 }
                 case PoolOp p:
@@ -224,6 +277,7 @@ namespace PrunedCodegen.Emitting
         private string ConvolutionalKernelName(IrOp op) => op switch
         {
             ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Channels => $"conv channels SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
+            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Tiles => $"conv tiles SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null => $"conv taps SIMD rows (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null => "conv",
             ConvOp _ => "conv runtime weights",

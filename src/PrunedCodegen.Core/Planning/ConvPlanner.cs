@@ -11,19 +11,29 @@ namespace PrunedCodegen.Planning
         Taps,
         /// <summary>Per output position, the nonzero tap rows broadcast into register tiles of filters (dense over filters).</summary>
         Channels,
+        /// <summary>Stride 1: register tiles of 4 filters x 2 vectors of output positions over the flattened padded input (zero taps of a tile skipped).</summary>
+        Tiles,
     }
 
-    internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs)
+    internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps)
     {
-        public double ChosenCostNs => Kernel == ConvKernelKind.Taps ? TapsCostNs : ChannelsCostNs;
+        public double ChosenCostNs => Kernel switch
+        {
+            ConvKernelKind.Taps => TapsCostNs,
+            ConvKernelKind.Channels => ChannelsCostNs,
+            _ => TilesCostNs,
+        };
     }
 
     /// <summary>
     /// Chooses the conv kernel from a rough cost model of one image (first measurements on the digits CNN, to be
     /// calibrated): the tap kernel pays a fixed cost per tap and per output row it touches, plus a vector FMA per
     /// 8 outputs of a row; the channel kernel pays per output position a gather per tap row, a 16-wide FMA per tap
-    /// row and tile of 16 filters, and a store per filter. Grouped convolutions always use taps (a tap list holds only
-    /// the group's own channels, so depthwise layers cost one row FMA per nonzero tap).
+    /// row and tile of 16 filters, and a store per filter; the tile kernel (stride 1 only) pays per tile of 4 filters
+    /// and step of 32 flattened padded positions one step per tap the tile uses (2 loads, 4 broadcasts, 8 FMAs), plus a
+    /// row copy per filter and output row and a copy per padded input row. Grouped convolutions always use taps (a tap
+    /// list holds only the group's own channels, so depthwise layers cost one row FMA per nonzero tap).
+    /// Forcing: dense picks tiles where they apply, else channels; block picks channels; sparse picks taps.
     /// </summary>
     internal static class ConvPlanner
     {
@@ -34,6 +44,33 @@ namespace PrunedCodegen.Planning
         public const double NsPerChannelFma = 0.4;
         public const double NsPerStore = 0.5;
         public const double NsPerPosition = 8.0;
+        public const double NsPerTileStep = 1.2;
+        public const double NsPerRowCopy = 2.0;
+
+        /// <summary>Filters per tile and positions per step of the tile kernel (mirror Kernels.ConvTileFilters and two Vector512).</summary>
+        public const int TileFilters = 4, TilePositions = 32;
+
+        /// <summary>Whether the tile kernel applies: ungrouped, stride 1, padded input and staged rows within the stack budget.</summary>
+        public static bool TilesPossible(ConvOp conv)
+        {
+            var g = conv.Geometry;
+            if (conv.Group != 1 || g.Stride.Any(s => s != 1)) return false;
+            long pD = g.In[0] + g.PadBegin[0] + g.PadEnd[0], pH = g.In[1] + g.PadBegin[1] + g.PadEnd[1], pW = g.In[2] + g.PadBegin[2] + g.PadEnd[2];
+            long qEnd = ((g.Out[0] - 1) * pH + g.Out[1] - 1) * pW + g.Out[2];
+            return g.InChannels * pD * pH * pW + TilePositions + TileFilters * (qEnd + TilePositions) <= Emitting.ModelEmitter.MaxTileStack;
+        }
+
+        /// <summary>Per tile of 4 filters, the tap rows (input channel, kernel offset) where any of the four has a nonzero weight.</summary>
+        public static int TileTaps(ConvOp conv)
+        {
+            var g = conv.Geometry;
+            int volume = g.KernelVolume, total = 0;
+            for (int first = 0; first < g.OutChannels; first += TileFilters)
+                for (int row = 0; row < g.InChannels * volume; row++)
+                    for (int m = first; m < Math.Min(first + TileFilters, g.OutChannels); m++)
+                        if (conv.Weights![m * conv.FilterLength + row] != 0f) { total++; break; }
+            return total;
+        }
 
         public static ConvPlan Plan(ConvOp conv, KernelChoice choice)
         {
@@ -51,13 +88,27 @@ namespace PrunedCodegen.Planning
             double taps = g.Images * nonzeroTaps * (NsPerTap + rows * (NsPerTapRow + Math.Ceiling(g.Out[2] / 8.0) * NsPerRowVector));
             double channels = g.Images * g.OutPlane * (NsPerPosition + tapRows * (NsPerGather + Math.Ceiling(filters / 16.0) * NsPerChannelFma) + filters * NsPerStore);
             bool channelsPossible = conv.Group == 1 && tapRows <= Emitting.ModelEmitter.MaxConvColumn && filters <= Emitting.ModelEmitter.MaxConvColumn;
+            bool tilesPossible = TilesPossible(conv);
+            int tileTaps = tilesPossible ? TileTaps(conv) : 0;
+            double tiles = double.PositiveInfinity;
+            if (tilesPossible)
+            {
+                long pH = g.In[1] + g.PadBegin[1] + g.PadEnd[1], pW = g.In[2] + g.PadBegin[2] + g.PadEnd[2];
+                long qEnd = ((g.Out[0] - 1) * pH + g.Out[1] - 1) * pW + g.Out[2];
+                double steps = Math.Ceiling(qEnd / (double)TilePositions);
+                tiles = g.Images * (tileTaps * steps * NsPerTileStep + (filters * g.Out[0] * g.Out[1] + g.InChannels * g.In[0] * g.In[1]) * NsPerRowCopy);
+            }
+            if (!channelsPossible) channels = double.PositiveInfinity;
             var kind = choice switch
             {
+                KernelChoice.DenseSimd when tilesPossible => ConvKernelKind.Tiles,
                 KernelChoice.DenseSimd when channelsPossible => ConvKernelKind.Channels,
+                KernelChoice.BlockSparse when channelsPossible => ConvKernelKind.Channels,
                 KernelChoice.SparseRows or KernelChoice.BlockSparse => ConvKernelKind.Taps,
-                _ => channelsPossible && channels < taps ? ConvKernelKind.Channels : ConvKernelKind.Taps,
+                _ when tiles <= channels && tiles <= taps => ConvKernelKind.Tiles,
+                _ => channels < taps ? ConvKernelKind.Channels : ConvKernelKind.Taps,
             };
-            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channelsPossible ? channels : double.PositiveInfinity);
+            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps);
         }
     }
 }

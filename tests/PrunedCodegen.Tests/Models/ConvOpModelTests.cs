@@ -25,11 +25,14 @@ namespace PrunedCodegen.Tests.Models
             new OnnxAttribute { Name = name, Type = OnnxAttributeType.String, S = Encoding.UTF8.GetBytes(value) };
 
         /// <summary>Compiles the model, runs `batch` random samples (or the fixed tensor) and compares every output with ORT.</summary>
-        /// <remarks>Both conv kernels run: Kernel=dense forces the channel kernel (where it applies), Kernel=sparse the tap kernel.</remarks>
+        /// <remarks>
+        /// Every conv kernel runs: Kernel=dense forces the tile kernel (stride 1, small enough), else the channel kernel;
+        /// Kernel=block the channel kernel (where it applies); Kernel=sparse the tap kernel.
+        /// </remarks>
         private static void AssertMatchesOrt(ModelBuilder builder, long?[] inputDims, int batch = 2, float atol = 2e-5f)
         {
             byte[] onnx = builder.Build();
-            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.SparseRows })
+            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.BlockSparse, KernelChoice.SparseRows })
             {
                 var model = CompiledModel.Load(onnx, kernel);
                 bool batched = inputDims[0] == null;
@@ -69,6 +72,12 @@ namespace PrunedCodegen.Tests.Models
         [InlineData(16, 20, 20, 24, 3, 1, "1,1,1,1", 1, 1, "NOTSET", 0.9)]   // rows of 20: Vector512 + Vector128 tail
         [InlineData(1, 5, 37, 2, 5, 1, "2,2,2,2", 1, 1, "NOTSET", 0.0)]      // long rows: every vector width and a scalar tail
         [InlineData(2, 6, 6, 3, 1, 1, "", 1, 1, "NOTSET", 0.0)]              // 1x1 conv
+        [InlineData(1, 8, 8, 16, 3, 1, "1,1,1,1", 1, 1, "NOTSET", 0.0)]      // digits conv1 geometry: tiles, 3 steps of 32 positions
+        [InlineData(16, 4, 4, 32, 3, 1, "1,1,1,1", 1, 1, "NOTSET", 0.5)]     // digits conv2 geometry: tiles, one step
+        [InlineData(3, 7, 5, 6, 3, 1, "0,2,1,0", 1, 1, "NOTSET", 0.3)]       // tiles: 6 filters (a half tile), uneven pads
+        [InlineData(2, 3, 2, 5, 2, 1, "", 1, 1, "NOTSET", 0.0)]              // tiles: 2x1 output, one position per row
+        [InlineData(5, 12, 40, 9, 3, 1, "", 3, 1, "NOTSET", 0.6)]            // tiles: dilation 3, long rows, several steps
+        [InlineData(2, 5, 5, 4, 3, 1, "1,1,1,1", 1, 1, "NOTSET", 0.95)]      // tiles: nearly all taps zero
         public void Conv2D_matches_ORT(int c, int h, int w, int m, int k, int stride, string pads, int dilation, int group, string autoPad, double zeroFraction)
         {
             var (weights, bias) = Filters(m, c / group * k * k, c * 31 + m, zeroFraction, m > 2 ? new[] { 1 } : Array.Empty<int>());
@@ -123,6 +132,36 @@ namespace PrunedCodegen.Tests.Models
             var builder = new ModelBuilder(op == "AveragePool" && dilation != 1 ? 19 : 13).Input("x", null, 3, 9, 8).Output("y", null, null, null, null)
                 .Node(op, new[] { "x" }, new[] { "y" }, "pool", attrs.ToArray());
             AssertMatchesOrt(builder, new long?[] { null, 3, 9, 8 });
+        }
+
+        /// <summary>2x2 stride-2 max pooling (its own vector kernel) over widths that need overlapping vectors or none.</summary>
+        [Theory]
+        [InlineData(4, 4)]
+        [InlineData(8, 8)]
+        [InlineData(5, 6)]
+        [InlineData(7, 10)]
+        [InlineData(6, 19)]
+        [InlineData(3, 3)]
+        [InlineData(2, 2)]
+        public void MaxPool_2x2_matches_ORT(int h, int w)
+        {
+            var builder = new ModelBuilder().Input("x", null, 3, h, w).Output("y", null, null, null, null)
+                .Node("MaxPool", new[] { "x" }, new[] { "y" }, "pool", Ints("kernel_shape", 2, 2), Ints("strides", 2, 2));
+            AssertMatchesOrt(builder, new long?[] { null, 3, h, w });
+        }
+
+        [Fact]
+        public void Auto_picks_the_tile_kernel_for_small_stride_1_convs()
+        {
+            var (weights, bias) = Filters(32, 16 * 9, 3, 0.0, Array.Empty<int>());
+            var builder = new ModelBuilder().Input("x", null, 16, 4, 4).Output("y", null, null, null, null)
+                .Initializer("W", new long[] { 32, 16, 3, 3 }, weights).Initializer("B", new long[] { 32 }, bias)
+                .Node("Conv", new[] { "x", "W", "B" }, new[] { "c" }, "conv", Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1))
+                .Node("Relu", new[] { "c" }, new[] { "y" });
+            string source = ModelCompiler.Compile(builder.Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.Contains("Kernels.ConvTiles(", source);
+            Assert.Contains("relu: true", source);
+            Assert.DoesNotContain("Kernels.Relu(", source);
         }
 
         [Theory]

@@ -312,6 +312,11 @@ namespace PrunedCodegen.Generated
         {
             ref float xs = ref MemoryMarshal.GetReference(x);
             ref float ys = ref MemoryMarshal.GetReference(y);
+            if (max && kH == 2 && kW == 2 && sH == 2 && sW == 2)
+            {
+                MaxPool2x2(ref xs, ref ys, planes, inH, inW, outH, outW);
+                return;
+            }
             float scale = 1f / (kH * kW);
             for (int p = 0; p < planes; p++)
             {
@@ -333,6 +338,64 @@ namespace PrunedCodegen.Generated
                     }
             }
         }
+
+        /// <summary>
+        /// Max over 2x2 windows with stride 2 inside the input: per output row, the two input rows' elementwise max,
+        /// then the max of each even/odd pair of lanes (a shuffle), four outputs per Vector256 and two per Vector128,
+        /// the last vector overlapping the one before. NaN wins, as in the general pool.
+        /// </summary>
+        private static void MaxPool2x2(ref float x, ref float y, int planes, int inH, int inW, int outH, int outW)
+        {
+            for (int p = 0; p < planes; p++)
+                for (int oh = 0; oh < outH; oh++)
+                {
+                    ref float r0 = ref Unsafe.Add(ref x, (p * inH + 2 * oh) * inW);
+                    ref float r1 = ref Unsafe.Add(ref r0, inW);
+                    ref float o = ref Unsafe.Add(ref y, (p * outH + oh) * outW);
+                    if (Vector256.IsHardwareAccelerated && outW >= 4)
+                    {
+                        for (int j = 0; ; j += 4)
+                        {
+                            if (j > outW - 4) j = outW - 4;
+                            var m = MaxOrNaN(Vector256.LoadUnsafe(ref r0, (nuint)(2 * j)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * j)));
+                            var even = Vector256.Shuffle(m, Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6));
+                            var odd = Vector256.Shuffle(m, Vector256.Create(1, 3, 5, 7, 1, 3, 5, 7));
+                            MaxOrNaN(even, odd).GetLower().StoreUnsafe(ref o, (nuint)j);
+                            if (j == outW - 4) break;
+                        }
+                    }
+                    else if (Vector128.IsHardwareAccelerated && outW >= 2)
+                    {
+                        for (int j = 0; ; j += 2)
+                        {
+                            if (j > outW - 2) j = outW - 2;
+                            var m = MaxOrNaN(Vector128.LoadUnsafe(ref r0, (nuint)(2 * j)), Vector128.LoadUnsafe(ref r1, (nuint)(2 * j)));
+                            var pair = MaxOrNaN(Vector128.Shuffle(m, Vector128.Create(0, 2, 0, 2)), Vector128.Shuffle(m, Vector128.Create(1, 3, 1, 3)));
+                            Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref o, j)), pair.AsUInt64().ToScalar());
+                            if (j == outW - 2) break;
+                        }
+                    }
+                    else
+                    {
+                        for (int j = 0; j < outW; j++)
+                        {
+                            float a = MaxOrNaN(Unsafe.Add(ref r0, 2 * j), Unsafe.Add(ref r0, 2 * j + 1));
+                            Unsafe.Add(ref o, j) = MaxOrNaN(a, MaxOrNaN(Unsafe.Add(ref r1, 2 * j), Unsafe.Add(ref r1, 2 * j + 1)));
+                        }
+                    }
+                }
+        }
+
+        /// <summary>a where a &gt; b or a is NaN, else b: NaN in either gives NaN (Vector Max differs across .NET versions).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> MaxOrNaN(Vector256<float> a, Vector256<float> b) =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(a, b) | ~Vector256.Equals(a, a), a, b);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> MaxOrNaN(Vector128<float> a, Vector128<float> b) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(a, b) | ~Vector128.Equals(a, a), a, b);
+
+        private static float MaxOrNaN(float a, float b) => a > b || float.IsNaN(a) ? a : b;
 
         private static void WindowTable(Span<int> table, int outSize, int stride, int padBegin, int kernel, int dilation, int size, int padEnd)
         {

@@ -4,7 +4,7 @@
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
 // Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Conv+Relu (-0 in, -1 out)        [1,2,4,4]               18         8     55.6%  conv taps SIMD rows (~76.8 ns)
+// 0      Conv+Relu (-0 in, -1 out)        [1,2,4,4]               18         8     55.6%  conv tiles SIMD (~31.2 ns)
 // 1      MaxPool                          [1,2,2,2]                                       window pool
 // 2      Dense (-4 in, -0 out)            [1,2]                   16        16      0.0%  unrolled (~5.1 ns)
 #nullable enable
@@ -101,11 +101,10 @@ namespace Snapshots
         }
 
         // Layer 0: Conv 'conv' + BatchNormalization 'bn' (folded) + Relu
-        //   y = Relu of conv(x, W) + b: [1,1,4,4] -> [1,2,4,4]; [3x3] kernel, stride [1x1], pads [1x1] begin [1x1] end, dilation [1x1], group 1; W [2,1,3,3] has 8 nonzero taps of 18 (55.6% sparse); kernel: nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback) (cost model: taps 76.8 ns, channels 230.4 ns). Filter pruning: was 1 -> 3 channels, now 1 -> 2: 1 all-zero filter(s) removed here, 0 input channel(s) dropped because the layer before lost those filters.
+        //   y = Relu of conv(x, W) + b: [1,1,4,4] -> [1,2,4,4]; [3x3] kernel, stride [1x1], pads [1x1] begin [1x1] end, dilation [1x1], group 1; W [2,1,3,3] has 8 nonzero taps of 18 (55.6% sparse); kernel: register tiles of 4 filters x 2 vectors of positions over the flattened padded input, 6 tile tap rows (Vector512/256/128, scalar fallback), ReLU fused into the store (cost model: taps 76.8 ns, channels 230.4 ns, tiles 31.2 ns). Filter pruning: was 1 -> 3 channels, now 1 -> 2: 1 all-zero filter(s) removed here, 0 input channel(s) dropped because the layer before lost those filters.
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.ConvTaps(x, y, Layer0_Geometry, Layer0_Bias, Layer0_TapWeights, Layer0_Taps, Layer0_FilterStarts);
-            global::PrunedCodegen.Generated.Kernels.Relu(y);
+            global::PrunedCodegen.Generated.Kernels.ConvTiles(x, y, Layer0_Geometry, Layer0_Bias, Layer0_TileWeights, Layer0_TapOffsets, Layer0_TileStarts, relu: true);
         }
 
         // Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.
@@ -114,19 +113,20 @@ namespace Snapshots
             1, 1, 1, 4, 4, 2, 1, 4, 4, 1, 3, 3, 1, 1, 1, 0,
             1, 1, 1, 1, 1, 0, 1, 1,
         };
-        // 8 nonzero taps of 18, filter by filter: weights; (input channel, kd, kh, kw) of each; where each filter starts.
-        private static ReadOnlySpan<float> Layer0_TapWeights => new float[]
+        // 6 tap rows over 1 tiles of 4 filters (rows zero in all of a tile's filters left out): [tap][4 filters] weights; each tap's offset into the flattened input padded to 1x6x6; where each tile starts.
+        private static ReadOnlySpan<float> Layer0_TileWeights => new float[]
         {
-            -0.0548072197f, -0.530534148f, 0.144199878f, -0.193669617f, -0.38441661f, -0.655718327f, -0.601197243f, -0.312782109f,
+            0f, -0.38441661f, 0f, 0f, -0.0548072197f, 0f, 0f, 0f,
+            -0.530534148f, 0f, 0f, 0f, 0.144199878f, -0.655718327f, 0f, 0f,
+            0f, -0.601197243f, 0f, 0f, -0.193669617f, -0.312782109f, 0f, 0f,
         };
-        private static ReadOnlySpan<int> Layer0_Taps => new int[]
+        private static ReadOnlySpan<int> Layer0_TapOffsets => new int[]
         {
-            0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 1, 2, 0, 0, 2, 1,
-            0, 0, 0, 2, 0, 0, 1, 2, 0, 0, 2, 0, 0, 0, 2, 1,
+            2, 6, 7, 8, 12, 13,
         };
-        private static ReadOnlySpan<int> Layer0_FilterStarts => new int[]
+        private static ReadOnlySpan<int> Layer0_TileStarts => new int[]
         {
-            0, 4, 8,
+            0, 6,
         };
         private static ReadOnlySpan<float> Layer0_Bias => new float[]
         {
