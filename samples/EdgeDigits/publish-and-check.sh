@@ -123,7 +123,7 @@ awk -F'\t' -v tol=1e-5 '
       printf "kernel %-6s arm64 vs x64: %d rows, max |logit difference| %.2g (tolerance %g)%s\n", v, n[v], max[v], tol, bad[v] ? ", MISMATCH" : ""
       if (bad[v] || n[v] != 450) failed = 1
     }
-    exit (failed || missing > 0 || length(n) != 5)
+    exit (failed || missing > 0 || length(n) != 6)   # auto, dense, block, sparse, unrolled, batch
   }' "$out/kernels-x64.tsv" "$out/kernels-arm64.tsv" || fail "a kernel gives different results on arm64 (NEON) and x64"
 grep '^# kernels' "$out/kernels-arm64.tsv" | sed 's/^# /linux-arm64 /'
 
