@@ -29,25 +29,9 @@ step() { # step NAME: prints how long the previous step took, then the new step'
 }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 
-# --- 1. Debian packages: qemu and the arm64 C runtime to run the arm64 binary; clang, lld and the aarch64 GNU
-#        toolchain and libc headers to link it (NativeAOT links with the platform's native toolchain).
+# --- 1. Debian packages: qemu, the arm64 C runtime and the cross toolchain (shared with tools/neon-check/run.sh).
 step "Debian packages"
-packages=(qemu-user binfmt-support libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross
-          clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
-else
-  echo "all present: ${packages[*]}"
-fi
-command -v qemu-aarch64 > /dev/null || fail "qemu-aarch64 is not on PATH after installing qemu-user"
+bash "$repo/tools/arm64/install-cross-toolchain.sh" || fail "installing the arm64 cross toolchain and qemu"
 
 # --- 2. Publish both. -warnaserror turns any MSBuild/SDK warning into an error too; the logs are kept.
 mkdir -p "$out"
@@ -139,7 +123,7 @@ awk -F'\t' -v tol=1e-5 '
       printf "kernel %-6s arm64 vs x64: %d rows, max |logit difference| %.2g (tolerance %g)%s\n", v, n[v], max[v], tol, bad[v] ? ", MISMATCH" : ""
       if (bad[v] || n[v] != 450) failed = 1
     }
-    exit (failed || missing > 0 || length(n) != 5)
+    exit (failed || missing > 0 || length(n) != 6)   # auto, dense, block, sparse, unrolled, batch
   }' "$out/kernels-x64.tsv" "$out/kernels-arm64.tsv" || fail "a kernel gives different results on arm64 (NEON) and x64"
 grep '^# kernels' "$out/kernels-arm64.tsv" | sed 's/^# /linux-arm64 /'
 
