@@ -125,15 +125,13 @@ namespace PrunedCodegen
         {
             var layers = graph.Ops.Select((op, i) => op is DenseOp d
                 ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0}: {1}->{2} {3:0.#}% sparse, {4} ~{5:0.#} ns",
-                    i, d.K, d.N, (1 - plans[d].Density) * 100, KernelName(plans[d]), plans[d].ChosenCostNs)
+                    i, d.K, d.N, (1 - plans[d].Density) * 100, plans[d].KernelName, plans[d].ChosenCostNs)
                 : null).Where(s => s != null);
             string target = options.Namespace.Length > 0 ? options.Namespace + "." + options.ClassName : options.ClassName;
             return new PcgDiagnostic(DiagnosticIds.ModelSummary, PcgSeverity.Info, "Model compiled",
                 string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0} -> {1}: {2} ops; dense layers [{3}]",
                     Text.Quote(options.ModelFileName), target, graph.Ops.Count, string.Join("; ", layers)));
         }
-
-        private static string KernelName(LayerPlan plan) => plan.KernelName;
 
         private static CompileResult Fail(string id, string title, string message) =>
             new CompileResult(null, new[] { new PcgDiagnostic(id, PcgSeverity.Error, title, message) });

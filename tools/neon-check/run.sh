@@ -14,32 +14,13 @@ project=$repo/tests/PrunedCodegen.NeonCheck/PrunedCodegen.NeonCheck.csproj
 out=${NEON_OUT:-$repo/artifacts/neon-check}
 tol=${NEON_TOL:-1e-5}
 sysroot=/usr/aarch64-linux-gnu
-script_start=$(date +%s%N)
-step_start=$script_start
-
-step() { # step NAME: prints how long the previous step took, then the new step's title
-  local now; now=$(date +%s%N)
-  [[ -n ${step_name:-} ]] && printf '   (%s: %.1f s)\n' "$step_name" "$(( (now - step_start) / 1000000 ))e-3"
-  step_name=$1; step_start=$now
-  [[ -n $1 ]] && echo "== $1"
-  return 0
-}
-fail() { echo "FAILED: $*" >&2; exit 1; }
+source "$repo/tools/arm64/lib.sh"
 
 step "Debian packages (qemu, arm64 cross toolchain)"
 bash "$repo/tools/arm64/install-cross-toolchain.sh" || fail "installing the arm64 cross toolchain and qemu"
 
 mkdir -p "$out"
-publish() { # publish RID [extra msbuild args]
-  local rid=$1; shift
-  rm -rf "${out:?}/$rid"
-  if ! dotnet publish "$project" -c Release -r "$rid" -warnaserror -o "$out/$rid" "$@" > "$out/publish-$rid.log" 2>&1; then
-    grep -E 'error|warning' "$out/publish-$rid.log" | sort -u | head -40 >&2 || true
-    fail "dotnet publish -r $rid (full log: $out/publish-$rid.log)"
-  fi
-  if grep -E -i ': warning [A-Z]+[0-9]+' "$out/publish-$rid.log"; then fail "warnings in the $rid publish"; fi
-  echo "$rid: published with 0 warnings -> $out/$rid/PrunedCodegen.NeonCheck"
-}
+publish() { publish_aot "$project" "$@"; }
 step "Publish linux-x64 (NativeAOT, x86-64-v3: AVX2, FMA)"
 publish linux-x64 -p:IlcInstructionSet=x86-64-v3
 step "Publish linux-arm64 (NativeAOT, cross-compiled)"

@@ -23,7 +23,7 @@ namespace PrunedCodegen.Emitting
         /// Splits the output rows into parts of at most <see cref="UnrolledStatementsPerMethod"/> statements (one per
         /// nonzero and one per row; a single row over the budget gets a part of its own).
         /// </summary>
-        private static List<UnrolledPart> SplitUnrolled(DenseOp d)
+        private static List<UnrolledPart> SplitUnrolled(DenseOp d, int[] rowNonzeros)
         {
             var parts = new List<UnrolledPart>();
             int row = 0;
@@ -32,21 +32,21 @@ namespace PrunedCodegen.Emitting
                 int first = row, statements = 0;
                 do
                 {
-                    statements += RowNonzeros(d, row) + 1;
+                    statements += rowNonzeros[row] + 1;
                     row++;
                 }
-                while (row < d.N && statements + RowNonzeros(d, row) + 1 <= UnrolledStatementsPerMethod);
+                while (row < d.N && statements + rowNonzeros[row] + 1 <= UnrolledStatementsPerMethod);
                 parts.Add(new UnrolledPart(first, row, statements));
             }
             return parts;
         }
 
         /// <summary>One statement per nonzero weight, its input index and value as literals; rows share nothing.</summary>
-        private void EmitUnrolledPart(string name, DenseOp d, UnrolledPart part)
+        private void EmitUnrolledPart(string name, DenseOp d, UnrolledPart part, int[] rowNonzeros)
         {
             int accumulators = 0;
             for (int r = part.First; r < part.End; r++)
-                accumulators = System.Math.Max(accumulators, System.Math.Min(UnrolledAccumulators, RowNonzeros(d, r)));
+                accumulators = System.Math.Max(accumulators, System.Math.Min(UnrolledAccumulators, rowNonzeros[r]));
 
             _w.Line($"// Outputs {I(part.First)}-{I(part.End - 1)} of {I(d.N)}: {I(part.Statements - (part.End - part.First))} nonzero weights as literals.");
             _w.Open($"private static void {name}(ReadOnlySpan<float> x, Span<float> y)");
@@ -86,12 +86,14 @@ namespace PrunedCodegen.Emitting
             _ => "((a0 + a1) + (a2 + a3))",
         };
 
-        private static int RowNonzeros(DenseOp d, int row)
+        /// <summary>Nonzero weights per output row, counted once per layer.</summary>
+        private static int[] RowNonzeros(DenseOp d)
         {
-            int count = 0;
-            for (int c = 0; c < d.K; c++)
-                if (d.Weights[row * d.K + c] != 0f) count++;
-            return count;
+            var counts = new int[d.N];
+            for (int r = 0; r < d.N; r++)
+                for (int c = 0; c < d.K; c++)
+                    if (d.Weights[r * d.K + c] != 0f) counts[r]++;
+            return counts;
         }
     }
 }

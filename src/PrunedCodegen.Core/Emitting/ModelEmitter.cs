@@ -422,7 +422,8 @@ namespace PrunedCodegen.Emitting
         /// <summary>The layer method calls the unrolled parts (per row of a multi-row input), then the activation.</summary>
         private void EmitUnrolledDense(int index, string layer, DenseOp d)
         {
-            var parts = SplitUnrolled(d);
+            var rowNonzeros = RowNonzeros(d);
+            var parts = SplitUnrolled(d, rowNonzeros);
             _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
             for (int p = 0; p < parts.Count; p++)
             {
@@ -434,7 +435,7 @@ namespace PrunedCodegen.Emitting
             _w.Close();
             _w.Line();
             for (int p = 0; p < parts.Count; p++)
-                EmitUnrolledPart(UnrolledPartName(layer, p), d, parts[p]);
+                EmitUnrolledPart(UnrolledPartName(layer, p), d, parts[p], rowNonzeros);
             // The parts hold the bias as literals; the batch path (if this layer is in it) reads it as data.
             if (d.Bias != null && _batch != null && index < _batch.BatchedOps)
                 EmitFloatData($"{layer}_Bias", d.Bias);
