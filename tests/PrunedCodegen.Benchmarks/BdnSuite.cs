@@ -157,7 +157,7 @@ namespace PrunedCodegen.Benchmarks
             {
                 Kind.VsOrt => Median(summary, model, Implementations.Ort, batch) / own,
                 Kind.VsDense => Median(summary, m.DenseRef, Implementations.PcgAuto, batch) / own,
-                _ => 100.0 * m.NonzeroWeights * batch / (own.Value * 1e-9) / BdnConfig.PeakFmaPerSecond,
+                _ => 100.0 * m.MultiplyAdds * batch / (own.Value * 1e-9) / BdnConfig.PeakFmaPerSecond,
             };
             if (value is not double v || double.IsNaN(v)) return "-";
             return _kind == Kind.PctOfPeak ? v.ToString("0.0", CultureInfo.InvariantCulture) : v.ToString("0.00", CultureInfo.InvariantCulture) + "x";

@@ -17,10 +17,14 @@ namespace PrunedCodegen.Benchmarks
     /// <summary>A generated class for one model and one Kernel setting.</summary>
     public sealed record GeneratedVariant(string Kernel, string ClassName, PredictFn Predict, PredictFn PredictBatch);
 
-    /// <summary>One benchmark model: its ONNX file, its layers (for the C# baselines), inputs and generated classes.</summary>
+    /// <summary>
+    /// One benchmark model: its ONNX file, its layers or CNN stages (for the C# baselines), inputs and generated classes.
+    /// </summary>
     public sealed class BenchModel
     {
         public required string Name { get; init; }
+        /// <summary>"mlp" (baselines from <see cref="Layers"/>) or "cnn" (baselines from <see cref="Cnn"/>).</summary>
+        public required string Kind { get; init; }
         public required string Family { get; init; }
         public required string Arch { get; init; }
         public required string Pattern { get; init; }
@@ -29,9 +33,14 @@ namespace PrunedCodegen.Benchmarks
         public required long Weights { get; init; }
         public required long Params { get; init; }
         public required long NonzeroWeights { get; init; }
+        /// <summary>Useful multiply-adds per sample: per layer, nonzero weights x output positions (1 for a dense layer).</summary>
+        public required long MultiplyAdds { get; init; }
         public required string DenseRef { get; init; }
         public required string OnnxPath { get; init; }
+        /// <summary>The MLP's layers; empty for a CNN.</summary>
         public required IReadOnlyList<DenseLayer> Layers { get; init; }
+        /// <summary>The CNN read from <see cref="OnnxPath"/>; null for an MLP.</summary>
+        public CnnNetwork? Cnn { get; init; }
         public required int InputLength { get; init; }
         public required int OutputLength { get; init; }
         /// <summary>Samples back to back: the batch-64 input; sample 0 is the batch-1 input.</summary>
@@ -71,7 +80,12 @@ namespace PrunedCodegen.Benchmarks
             var asm = typeof(Catalog).Assembly;
             foreach (var m in doc.RootElement.GetProperty("models").EnumerateArray())
             {
-                var (layers, inputs) = ReadLayers(m.GetProperty("layers").GetString()!);
+                var (layers, inLen, outLen, inputs) = ReadLayers(m.GetProperty("layers").GetString()!);
+                string kind = m.TryGetProperty("kind", out var k) ? k.GetString()! : "mlp";
+                string onnx = m.GetProperty("onnx").GetString()!;
+                var cnn = kind == "cnn" ? CnnNetwork.Read(onnx) : null;
+                if (cnn != null && (cnn.InputLength != inLen || cnn.OutputLength != outLen))
+                    throw new InvalidDataException($"{onnx}: the CNN's {cnn.InputLength} inputs / {cnn.OutputLength} outputs disagree with the manifest's {inLen} / {outLen}");
                 var variants = new List<GeneratedVariant>();
                 var missing = new List<string>();
                 foreach (var v in m.GetProperty("variants").EnumerateArray())
@@ -89,6 +103,7 @@ namespace PrunedCodegen.Benchmarks
                 models.Add(new BenchModel
                 {
                     Name = m.GetProperty("name").GetString()!,
+                    Kind = kind,
                     Family = m.GetProperty("family").GetString()!,
                     Arch = m.GetProperty("arch").GetString()!,
                     Pattern = m.GetProperty("pattern").GetString()!,
@@ -97,11 +112,13 @@ namespace PrunedCodegen.Benchmarks
                     Weights = m.GetProperty("weights").GetInt64(),
                     Params = m.GetProperty("params").GetInt64(),
                     NonzeroWeights = m.GetProperty("nonzero_weights").GetInt64(),
+                    MultiplyAdds = m.TryGetProperty("multiply_adds", out var macs) ? macs.GetInt64() : m.GetProperty("nonzero_weights").GetInt64(),
                     DenseRef = m.GetProperty("dense_ref").GetString()!,
-                    OnnxPath = m.GetProperty("onnx").GetString()!,
+                    OnnxPath = onnx,
                     Layers = layers,
-                    InputLength = layers[0].K,
-                    OutputLength = layers[layers.Count - 1].N,
+                    Cnn = cnn,
+                    InputLength = inLen,
+                    OutputLength = outLen,
                     Inputs = inputs,
                     Variants = variants.OrderBy(v => v.Kernel == "auto" ? 0 : 1).ThenBy(v => v.Kernel, StringComparer.Ordinal).ToList(),
                     MissingVariants = missing,
@@ -111,11 +128,11 @@ namespace PrunedCodegen.Benchmarks
         }
 
         /// <summary>The layers file format is documented in tools/BenchModels/Program.cs.</summary>
-        private static (List<DenseLayer>, float[]) ReadLayers(string path)
+        private static (List<DenseLayer> Layers, int InputLength, int OutputLength, float[] Inputs) ReadLayers(string path)
         {
             using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
             if (Encoding.ASCII.GetString(r.ReadBytes(4)) != "PCGL" || r.ReadInt32() != 1) throw new InvalidDataException($"{path}: not a layers file");
-            int count = r.ReadInt32(), inLen = r.ReadInt32(), _ = r.ReadInt32();
+            int count = r.ReadInt32(), inLen = r.ReadInt32(), outLen = r.ReadInt32();
             var layers = new List<DenseLayer>();
             for (int i = 0; i < count; i++)
             {
@@ -124,7 +141,7 @@ namespace PrunedCodegen.Benchmarks
                 layers.Add(new DenseLayer(n, k, relu, ReadFloats(r, n * k), ReadFloats(r, n)));
             }
             int samples = r.ReadInt32();
-            return (layers, ReadFloats(r, samples * inLen));
+            return (layers, inLen, outLen, ReadFloats(r, samples * inLen));
         }
 
         private static float[] ReadFloats(BinaryReader r, int count)

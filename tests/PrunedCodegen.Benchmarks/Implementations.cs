@@ -57,6 +57,8 @@ namespace PrunedCodegen.Benchmarks
             {
                 Ort => new OrtInference(name, model, batch, defaultThreads: false),
                 OrtDefault => new OrtInference(name, model, batch, defaultThreads: true),
+                TensorPrimitivesName when model.Cnn != null => new CnnTensorPrimitivesInference(name, model, batch),
+                Naive when model.Cnn != null => new CnnNaiveInference(name, model, batch),
                 TensorPrimitivesName => new TensorPrimitivesInference(name, model, batch),
                 Naive => new NaiveInference(name, model, batch),
                 _ => throw new ArgumentException($"unknown implementation '{name}'"),
@@ -103,8 +105,8 @@ namespace PrunedCodegen.Benchmarks
                 _options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
             }
             _session = new InferenceSession(model.OnnxPath, _options);
-            _x = OrtValue.CreateTensorValueFromMemory(X, new long[] { batch, model.InputLength });
-            _y = OrtValue.CreateTensorValueFromMemory(Y, new long[] { batch, model.OutputLength });
+            _x = OrtValue.CreateTensorValueFromMemory(X, Shape(_session.InputMetadata[_session.InputNames[0]], batch, model.InputLength));
+            _y = OrtValue.CreateTensorValueFromMemory(Y, Shape(_session.OutputMetadata[_session.OutputNames[0]], batch, model.OutputLength));
             _binding = _session.CreateIoBinding();
             _binding.BindInput(_session.InputNames[0], _x);
             _binding.BindOutput(_session.OutputNames[0], _y);
@@ -113,6 +115,16 @@ namespace PrunedCodegen.Benchmarks
         }
 
         public override int Threads => _defaultThreads ? Environment.ProcessorCount : 1;
+
+        /// <summary>The model's own shape ([batch, 64] for an MLP, [batch, 1, 8, 8] for the CNN) with the batch dim filled in.</summary>
+        private static long[] Shape(NodeMetadata meta, int batch, int sampleLength)
+        {
+            var dims = meta.Dimensions.Select(d => (long)d).ToArray();
+            if (dims.Length == 0 || dims.Skip(1).Any(d => d <= 0) || dims.Skip(1).Aggregate(1L, (a, d) => a * d) != sampleLength)
+                throw new InvalidOperationException($"ONNX Runtime reports shape [{string.Join(", ", dims)}], expected [batch, ...] with {sampleLength} values per sample");
+            dims[0] = batch;
+            return dims;
+        }
 
         public override void Run() => _session.RunWithBinding(_run, _binding);
 
@@ -128,7 +140,7 @@ namespace PrunedCodegen.Benchmarks
     }
 
     /// <summary>
-    /// The hand-written baselines: per sample, layer by layer through two ping-pong buffers, the last layer straight
+    /// The hand-written MLP baselines (the CNN ones are in CnnBaselines.cs): per sample, layer by layer through two ping-pong buffers, the last layer straight
     /// into the output. Subclasses supply only the layer itself.
     /// </summary>
     internal abstract class LayerByLayerInference : Inference

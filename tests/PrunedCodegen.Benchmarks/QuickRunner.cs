@@ -34,7 +34,7 @@ namespace PrunedCodegen.Benchmarks
                     if (names.Count == 0) continue;
                     var sw = Stopwatch.StartNew();
                     results.AddRange(RunCase(model, batch, names));
-                    Log($"  {model.Name,-15} batch {batch,2}: {names.Count} implementations in {sw.Elapsed.TotalSeconds:0.0} s");
+                    Log($"  {model.Name,-17} batch {batch,2}: {names.Count} implementations in {sw.Elapsed.TotalSeconds:0.0} s");
                 }
             }
             return results;

@@ -39,8 +39,9 @@ namespace PrunedCodegen.Benchmarks
         /// <summary>
         /// Fills in the derived columns. ratio_vs_ort = ORT (one thread) time / this time, for the same case and batch:
         /// above 1 is faster than ORT. ratio_vs_dense = time of our own generated code (auto) on the unpruned model of
-        /// the same architecture / this time. pct_of_peak = useful multiply-adds (nonzero weights x batch) per second,
-        /// as a percentage of the measured single-core FMA peak.
+        /// the same architecture / this time. pct_of_peak = useful multiply-adds per second (per sample: nonzero weights
+        /// x output positions, summed over layers, i.e. nonzero weights for an MLP; times the batch), as a percentage
+        /// of the measured single-core FMA peak.
         /// </summary>
         public static void Derive(IReadOnlyList<Measurement> results, double peakFmaPerSecond)
         {
@@ -51,14 +52,14 @@ namespace PrunedCodegen.Benchmarks
                 var dense = results.FirstOrDefault(r => r.Model.Name == m.Model.DenseRef && r.Batch == m.Batch && r.Implementation == Implementations.PcgAuto && r.Error == null);
                 m.RatioVsOrt = ort == null ? null : ort.NsMedian / m.NsMedian;
                 m.RatioVsDense = dense == null ? null : dense.NsMedian / m.NsMedian;
-                m.PctOfPeak = 100.0 * m.Model.NonzeroWeights * m.Batch / (m.NsMedian * 1e-9) / peakFmaPerSecond;
+                m.PctOfPeak = 100.0 * m.Model.MultiplyAdds * m.Batch / (m.NsMedian * 1e-9) / peakFmaPerSecond;
             }
         }
 
         public static string Table(IReadOnlyList<Measurement> results)
         {
             var sb = new StringBuilder();
-            sb.AppendLine(string.Format(Inv, "{0,-15} {1,-22} {2,5} {3,-17} {4,13} {5,11} {6,8} {7,9} {8,7}",
+            sb.AppendLine(string.Format(Inv, "{0,-17} {1,-26} {2,5} {3,-17} {4,13} {5,11} {6,8} {7,9} {8,7}",
                 "case", "model", "batch", "implementation", "ns median", "alloc B", "vs ORT", "vs dense", "% peak"));
             string? last = null;
             foreach (var m in results)
@@ -69,17 +70,18 @@ namespace PrunedCodegen.Benchmarks
                 string model = $"{m.Model.Arch} {Describe(m.Model)}";
                 if (m.Error != null)
                 {
-                    sb.AppendLine(string.Format(Inv, "{0,-15} {1,-22} {2,5} {3,-17} {4}", m.Model.Name, Trunc(model, 22), m.Batch, m.Implementation, "ERROR: " + m.Error));
+                    sb.AppendLine(string.Format(Inv, "{0,-17} {1,-26} {2,5} {3,-17} {4}", m.Model.Name, Trunc(model, 26), m.Batch, m.Implementation, "ERROR: " + m.Error));
                     continue;
                 }
-                sb.AppendLine(string.Format(Inv, "{0,-15} {1,-22} {2,5} {3,-17} {4,13:N0} {5,11:N0} {6,8} {7,9} {8,7}",
-                    m.Model.Name, Trunc(model, 22), m.Batch, m.Implementation + (m.Threads > 1 ? $" ({m.Threads}t)" : ""),
+                sb.AppendLine(string.Format(Inv, "{0,-17} {1,-26} {2,5} {3,-17} {4,13:N0} {5,11:N0} {6,8} {7,9} {8,7}",
+                    m.Model.Name, Trunc(model, 26), m.Batch, m.Implementation + (m.Threads > 1 ? $" ({m.Threads}t)" : ""),
                     m.NsMedian, m.AllocatedBytes, Ratio(m.RatioVsOrt), Ratio(m.RatioVsDense), m.PctOfPeak is double p ? p.ToString("0.0", Inv) : "-"));
             }
             return sb.ToString();
         }
 
-        public static string Describe(BenchModel m) => m.Pattern == "dense" ? "dense" : $"{m.Sparsity:P0} {(m.Pattern.StartsWith("8x1", StringComparison.Ordinal) ? "8x1 blk" : "unstr")}".Replace(" %", "%");
+        public static string Describe(BenchModel m) => m.Pattern == "dense" ? "dense" :
+            $"{m.Sparsity:P0} {(m.Pattern.StartsWith("8x1", StringComparison.Ordinal) ? "8x1 blk" : m.Pattern.StartsWith("filters", StringComparison.Ordinal) ? "filt" : "unstr")}".Replace(" %", "%");
 
         private static string Ratio(double? r) => r is double v ? v.ToString(v >= 10 ? "0.0" : "0.00", Inv) + "x" : "-";
 
@@ -107,7 +109,8 @@ namespace PrunedCodegen.Benchmarks
                     ns_median = "median wall-clock ns per call: one inference at batch 1, one whole batch otherwise",
                     ratio_vs_ort = "ns of ort-1t (ONNX Runtime, one intra-op thread, IoBinding) / ns of this implementation, same case and batch; >1 = faster than ORT",
                     ratio_vs_dense = "ns of pcg-auto on the unpruned model of the same architecture (dense_ref) / ns of this implementation, same batch",
-                    pct_of_peak = "100 * nonzero weights * batch / seconds / measured single-core FMA peak (widest vector)",
+                    pct_of_peak = "100 * multiply_adds * batch / seconds / measured single-core FMA peak (widest vector)",
+                    multiply_adds = "useful multiply-adds per sample: sum over layers of nonzero weights x output positions (an MLP: its nonzero weights; a conv: nonzero weights x output height x width)",
                 },
                 results = results.Select(m => new
                 {
@@ -131,6 +134,8 @@ namespace PrunedCodegen.Benchmarks
                     layer_sparsity = m.Model.LayerSparsity,
                     weights = m.Model.Weights,
                     nonzero_weights = m.Model.NonzeroWeights,
+                    multiply_adds = m.Model.MultiplyAdds,
+                    kind = m.Model.Kind,
                     dense_ref = m.Model.DenseRef,
                 }).ToArray(),
             };

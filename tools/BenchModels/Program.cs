@@ -14,7 +14,7 @@
 //       Runs the generator core <r> times and prints one JSON line: median ms, source chars, diagnostics;
 //       --emit also writes the generated source (to read what a benchmark model compiles to).
 //
-// Model names: digits_dense, digits_pruned (the committed fixtures); mlp784_s<pct> (784-512-512-10, PyTorch's
+// Model names: digits_dense, digits_pruned, digits_cnn_dense, digits_cnn_pruned (the committed fixtures); mlp784_s<pct> (784-512-512-10, PyTorch's
 // nn.Linear initialisation, seed 784, magnitude pruning of each layer to <pct>%, unstructured), mlp784_b<pct> (same
 // in blocks of 8 output rows x 1 input column), mlp1024_s<pct> / mlp1024_b<pct> (1024-2048-2048-1024, seed 1024).
 using System;
@@ -88,32 +88,35 @@ namespace BenchModels
                 string name = group.Key;
                 string dir = Path.GetDirectoryName(group.First().Path)!;
                 var (onnx, mlp, info) = Build(name, fixturesDir);
+                var stats = mlp != null ? Stats.Of(mlp) : Stats.Of(CnnSummary.FromOnnx(onnx));
                 string basePath = Path.Combine(dir, name + ".onnx");
                 string layersPath = Path.Combine(dir, name + ".layers.bin");
                 written += WriteIfChanged(basePath, onnx) ? 1 : 0;
-                written += WriteIfChanged(layersPath, LayersFile(mlp, Inputs(name, mlp, fixturesDir))) ? 1 : 0;
+                written += WriteIfChanged(layersPath, LayersFile(mlp, stats, Inputs(name, stats.InputLength, fixturesDir))) ? 1 : 0;
                 foreach (var r in group)
                     written += WriteIfChanged(r.Path, onnx) ? 1 : 0;
                 models.Add(new
                 {
                     name,
+                    kind = stats.Kind,
                     family = info.Family,
-                    arch = string.Join("-", new[] { mlp.InputLength }.Concat(mlp.Layers.Select(l => l.N))),
+                    arch = stats.Arch,
                     pattern = info.Pattern,
                     target_sparsity = info.TargetSparsity,
-                    sparsity = 1.0 - (double)mlp.NonzeroWeights / mlp.WeightCount,
-                    layer_sparsity = mlp.Layers.Select(l => Math.Round(1.0 - (double)l.Nonzeros / l.Weights.Length, 4)).ToArray(),
-                    weights = mlp.WeightCount,
-                    @params = mlp.ParamCount,
-                    nonzero_weights = mlp.NonzeroWeights,
-                    input_length = mlp.InputLength,
-                    output_length = mlp.OutputLength,
+                    sparsity = 1.0 - (double)stats.NonzeroWeights / stats.Weights,
+                    layer_sparsity = stats.LayerSparsity,
+                    weights = stats.Weights,
+                    @params = stats.Params,
+                    nonzero_weights = stats.NonzeroWeights,
+                    multiply_adds = stats.MultiplyAdds,
+                    input_length = stats.InputLength,
+                    output_length = stats.OutputLength,
                     dense_ref = info.DenseRef,
                     onnx = basePath,
                     layers = layersPath,
                     variants = group.Select(r => new { kernel = r.Kernel, @class = r.Class, file = r.Path, assembly = r.Assembly }).ToArray(),
                 });
-                Console.WriteLine($"  {name,-16} {mlp.ParamCount,10} params, {1.0 - (double)mlp.NonzeroWeights / mlp.WeightCount,6:P1} sparse, variants: {string.Join(", ", group.Select(r => r.Kernel))}");
+                Console.WriteLine($"  {name,-17} {stats.Params,10} params, {1.0 - (double)stats.NonzeroWeights / stats.Weights,6:P1} sparse, variants: {string.Join(", ", group.Select(r => r.Kernel))}");
             }
             var manifest = new { generator = "tools/BenchModels", samples = BenchSamples, models };
             byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions { WriteIndented = true });
@@ -179,12 +182,33 @@ namespace BenchModels
 
         private sealed record Info(string Family, string Pattern, double TargetSparsity, string DenseRef);
 
-        private static (byte[] Onnx, Mlp Mlp, Info Info) Build(string name, string fixturesDir)
+        /// <summary>What the manifest says of a model's size, whatever its kind; MultiplyAdds = useful multiply-adds per sample.</summary>
+        private sealed record Stats(string Kind, string Arch, int InputLength, int OutputLength, long Weights, long Params, long NonzeroWeights, long MultiplyAdds, double[] LayerSparsity)
+        {
+            public static Stats Of(Mlp mlp) => new("mlp",
+                string.Join("-", new[] { mlp.InputLength }.Concat(mlp.Layers.Select(l => l.N))),
+                mlp.InputLength, mlp.OutputLength, mlp.WeightCount, mlp.ParamCount, mlp.NonzeroWeights, mlp.NonzeroWeights,
+                mlp.Layers.Select(l => Math.Round(1.0 - (double)l.Nonzeros / l.Weights.Length, 4)).ToArray());
+
+            /// <summary>Arch like "1x8x8-c16-c32-10": input C x H x W, filters per conv, then the Gemm's outputs.</summary>
+            public static Stats Of(CnnSummary cnn) => new("cnn",
+                string.Join("x", cnn.InputShape) + "-" + string.Join("-", cnn.Layers.Select(l => (l.Op == "Conv" ? "c" : "") + l.Outputs.ToString(CultureInfo.InvariantCulture))),
+                cnn.InputLength, cnn.OutputLength, cnn.WeightCount, cnn.ParamCount, cnn.NonzeroWeights, cnn.MultiplyAdds,
+                cnn.Layers.Select(l => Math.Round(1.0 - (double)l.Nonzeros / l.Weights, 4)).ToArray());
+        }
+
+        private static (byte[] Onnx, Mlp? Mlp, Info Info) Build(string name, string fixturesDir)
         {
             if (name == "digits_dense" || name == "digits_pruned")
             {
                 byte[] bytes = File.ReadAllBytes(Path.Combine(fixturesDir, "digits", name + ".onnx"));
                 return (bytes, Mlp.FromOnnx(bytes), new Info("digits", name == "digits_dense" ? "dense" : "unstructured (PyTorch global L1, fine-tuned)", name == "digits_dense" ? 0 : 0.9, "digits_dense"));
+            }
+            if (name == "digits_cnn_dense" || name == "digits_cnn_pruned")
+            {
+                byte[] bytes = File.ReadAllBytes(Path.Combine(fixturesDir, "digits_cnn", name + ".onnx"));
+                bool dense = name == "digits_cnn_dense";
+                return (bytes, null, new Info("digits_cnn", dense ? "dense" : "filters (50% of each conv's filters by L1 norm, fine-tuned)", dense ? 0 : 0.5, "digits_cnn_dense"));
             }
             var m = Regex.Match(name, "^mlp(784|1024)_([sb])([0-9]+)$");
             if (!m.Success) throw new ArgumentException($"unknown model name '{name}'");
@@ -200,18 +224,19 @@ namespace BenchModels
         }
 
         /// <summary>The benchmark inputs: the first test images for digits, uniform [0, 1) otherwise (seeded).</summary>
-        private static float[] Inputs(string name, Mlp mlp, string fixturesDir)
+        private static float[] Inputs(string name, int inputLength, string fixturesDir)
         {
-            var x = new float[BenchSamples * mlp.InputLength];
+            var x = new float[BenchSamples * inputLength];
             if (name.StartsWith("digits", StringComparison.Ordinal))
             {
                 var rows = File.ReadLines(Path.Combine(fixturesDir, "digits", "digits_test.csv"))
                     .Select(l => l.Split(','))
-                    .Where(p => p.Length == mlp.InputLength + 1 && float.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    .Where(p => p.Length == inputLength + 1 && float.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                     .Take(BenchSamples).ToList();
+                if (rows.Count < BenchSamples) throw new InvalidDataException($"digits_test.csv has {rows.Count} rows of {inputLength} pixels, {BenchSamples} needed");
                 for (int s = 0; s < rows.Count; s++)
-                    for (int i = 0; i < mlp.InputLength; i++)
-                        x[s * mlp.InputLength + i] = float.Parse(rows[s][i + 1], CultureInfo.InvariantCulture);
+                    for (int i = 0; i < inputLength; i++)
+                        x[s * inputLength + i] = float.Parse(rows[s][i + 1], CultureInfo.InvariantCulture);
                 return x;
             }
             var rng = new SplitMix64(12345);
@@ -222,25 +247,25 @@ namespace BenchModels
         /// <summary>
         /// Layers file, little-endian: "PCGL", int32 version 1, layer count, input length, output length; per layer
         /// int32 N, K, relu (0/1), float32 W[N*K] row-major (out x in), float32 b[N]; then int32 samples and
-        /// float32 inputs[samples * input length].
+        /// float32 inputs[samples * input length]. A CNN has no layers here (count 0): its baselines read the ONNX file.
         /// </summary>
-        private static byte[] LayersFile(Mlp mlp, float[] inputs)
+        private static byte[] LayersFile(Mlp? mlp, Stats stats, float[] inputs)
         {
             using var ms = new MemoryStream();
             using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Encoding.ASCII.GetBytes("PCGL"));
                 w.Write(1);
-                w.Write(mlp.Layers.Count);
-                w.Write(mlp.InputLength);
-                w.Write(mlp.OutputLength);
-                foreach (var l in mlp.Layers)
+                w.Write(mlp?.Layers.Count ?? 0);
+                w.Write(stats.InputLength);
+                w.Write(stats.OutputLength);
+                foreach (var l in mlp?.Layers ?? Array.Empty<Layer>())
                 {
                     w.Write(l.N); w.Write(l.K); w.Write(l.Relu ? 1 : 0);
                     foreach (float v in l.Weights) w.Write(v);
                     foreach (float v in l.Bias) w.Write(v);
                 }
-                w.Write(inputs.Length / mlp.InputLength);
+                w.Write(inputs.Length / stats.InputLength);
                 foreach (float v in inputs) w.Write(v);
             }
             return ms.ToArray();

@@ -33,6 +33,9 @@ def get(case, impl, batch):
 
 
 def label(r):
+    if r["family"] == "digits_cnn":
+        # The CNN is pruned by filters: name the pattern, not the weight sparsity (39% of all weights).
+        return f"digits CNN {r['arch']} " + ("dense" if r["pattern"] == "dense" else "50% filters pruned")
     prefix = "digits " if r["family"] == "digits" else ""
     if r["pattern"] == "dense":
         return f"{prefix}{r['arch']} dense"
@@ -46,7 +49,7 @@ for r in res:
     key = (r["case"], r["batch"])
     if key not in cases:
         cases.append(key)
-order = {"digits": 0, "mlp784": 1, "mlp1024": 2}
+order = {"digits": 0, "digits_cnn": 1, "mlp784": 2, "mlp1024": 3}
 cases.sort(key=lambda k: (order.get(get(k[0], "pcg-auto", k[1])["family"] if get(k[0], "pcg-auto", k[1]) else "", 9), k[1],
                           get(k[0], "pcg-auto", k[1])["sparsity"] if get(k[0], "pcg-auto", k[1]) else 0,
                           k[0]))
