@@ -54,19 +54,24 @@ static void TimeBlocks(string models)
     var y = new float[length];
     var variants = new (string Name, Predictor After)[]
     {
-        ("dense", BlockDense.Predict), ("taps50", BlockTaps50.Predict), ("taps90", BlockTaps90.Predict), ("channels50", BlockChannels50.Predict),
+        ("depthwise_dense", DepthwiseDense.Predict), ("depthwise_taps50", DepthwiseTaps50.Predict),
+        ("depthwise_taps90", DepthwiseTaps90.Predict), ("depthwise_channels50", DepthwiseChannels50.Predict),
+        ("mobilenet_block_dense", BlockDense.Predict), ("mobilenet_block_taps50", BlockTaps50.Predict),
+        ("mobilenet_block_taps90", BlockTaps90.Predict), ("mobilenet_block_channels50", BlockChannels50.Predict),
     };
     var runs = new List<(string Name, Action<int> Run)>();
     var check = new float[length];
     foreach (var (name, after) in variants)
     {
-        var ort = new BoundOrtRunner(Path.Combine(models, $"mobilenet_block_{name}.onnx"), inputs, samples, new long[] { 1, 32, 32, 32 });
-        // The earlier generator's class of the same model, if make-before.sh made one.
-        var type = typeof(BlockDense).Assembly.GetType($"CnnTiming.Before.Block{char.ToUpperInvariant(name[0])}{name.Substring(1)}Before");
+        var ort = new BoundOrtRunner(Path.Combine(models, name + ".onnx"), inputs, samples, new long[] { 1, 32, 32, 32 });
+        // The earlier generator's class of the same model, if make-before.sh made one (BlockTaps50Before, DepthwiseDenseBefore, ...).
+        string variant = name.Substring(name.LastIndexOf('_') + 1);
+        string cls = (name.StartsWith("depthwise", StringComparison.Ordinal) ? "Depthwise" : "Block") + char.ToUpperInvariant(variant[0]) + variant.Substring(1) + "Before";
+        var type = typeof(BlockDense).Assembly.GetType("CnnTiming.Before." + cls);
         var before = (Predictor?)type?.GetMethod("Predict", new[] { typeof(ReadOnlySpan<float>), typeof(Span<float>) })?.CreateDelegate(typeof(Predictor));
-        var mine = new List<(string, Action<int>)> { ($"block {name} generated", i => after(inputs.AsSpan(i * length, length), y)) };
-        if (before != null) mine.Add(($"block {name} before", i => before(inputs.AsSpan(i * length, length), y)));
-        mine.Add(($"block {name} ORT", i => ort.Run(i, y)));
+        var mine = new List<(string, Action<int>)> { ($"{name} generated", i => after(inputs.AsSpan(i * length, length), y)) };
+        if (before != null) mine.Add(($"{name} before", i => before(inputs.AsSpan(i * length, length), y)));
+        mine.Add(($"{name} ORT", i => ort.Run(i, y)));
         // Same answers first.
         for (int i = 0; i < samples; i++)
         {
@@ -113,7 +118,7 @@ static void Measure((string Name, Action<int> Run)[] runs, int samples)
     for (int k = 0; k < runs.Length; k++)
     {
         var t = times[k].Skip(5).OrderBy(v => v).ToList();
-        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-18} {1,10:0} ns per Predict (median of {2} rounds)", runs[k].Name, t[t.Count / 2], t.Count));
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-38} {1,10:0} ns per Predict (median of {2} rounds)", runs[k].Name, t[t.Count / 2], t.Count));
     }
 }
 

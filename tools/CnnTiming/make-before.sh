@@ -15,8 +15,11 @@ out=tools/CnnTiming/before
 mkdir -p "$src/gen"
 rm -rf "$out"; mkdir -p "$out"
 for v in dense taps50 taps90 channels50; do
-  cls="Block$(echo "${v:0:1}" | tr a-z A-Z)${v:1}Before"
-  dotnet "$src/cli/PrunedCodegen.Cli.dll" generate "tools/CnnTiming/models/mobilenet_block_$v.onnx" -o "$src/gen/$cls.g.cs" --class "$cls" --namespace CnnTiming.Before
-  cp "$src/gen/$cls.g.cs" "$out/"
+  V="$(echo "${v:0:1}" | tr a-z A-Z)${v:1}"
+  for kind in Block:mobilenet_block Depthwise:depthwise; do
+    cls="${kind%%:*}${V}Before"
+    dotnet "$src/cli/PrunedCodegen.Cli.dll" generate "tools/CnnTiming/models/${kind#*:}_$v.onnx" -o "$src/gen/$cls.g.cs" --class "$cls" --namespace CnnTiming.Before
+    cp "$src/gen/$cls.g.cs" "$out/"
+  done
 done
 echo "before = $(git rev-parse --short "$ref"): $(ls "$out" | tr '\n' ' ')"

@@ -5,6 +5,7 @@ x[1,32,32,32] -> depthwise Conv 3x3 pad 1 (group 32) -> Relu -> pointwise Conv 1
   mobilenet_block_taps50.onnx     50% of the depthwise taps and of the pointwise weights zero (smallest magnitudes)
   mobilenet_block_taps90.onnx     90% of both
   mobilenet_block_channels50.onnx 16 of the 32 depthwise filters all zero (bias too), pointwise dense
+  depthwise_<same>.onnx           the same depthwise Conv + Relu alone (to time the depthwise layer by itself)
 """
 import os
 import numpy as np
@@ -23,13 +24,21 @@ def prune(w, fraction):
 
 
 def block(name, dw, dwb, pw, pwb):
-    inits = [numpy_helper.from_array(a, n) for a, n in [(dw, "Wd"), (dwb, "Bd"), (pw, "Wp"), (pwb, "Bp")]]
+    write(name, dw, dwb, pw, pwb)
+    write(name.replace("mobilenet_block", "depthwise"), dw, dwb, None, None)
+
+
+def write(name, dw, dwb, pw, pwb):
+    inits = [numpy_helper.from_array(a, n) for a, n in [(dw, "Wd"), (dwb, "Bd"), (pw, "Wp"), (pwb, "Bp")] if a is not None]
     nodes = [
         helper.make_node("Conv", ["x", "Wd", "Bd"], ["d"], "depthwise", kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=C),
-        helper.make_node("Relu", ["d"], ["r"]),
-        helper.make_node("Conv", ["r", "Wp", "Bp"], ["p"], "pointwise", kernel_shape=[1, 1]),
-        helper.make_node("Relu", ["p"], ["y"]),
+        helper.make_node("Relu", ["d"], ["r" if pw is not None else "y"]),
     ]
+    if pw is not None:
+        nodes += [
+            helper.make_node("Conv", ["r", "Wp", "Bp"], ["p"], "pointwise", kernel_shape=[1, 1]),
+            helper.make_node("Relu", ["p"], ["y"]),
+        ]
     graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, C, H, W])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, C, H, W])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="make_mobilenet_block.py")

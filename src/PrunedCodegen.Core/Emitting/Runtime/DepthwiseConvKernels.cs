@@ -15,8 +15,9 @@ namespace PrunedCodegen.Generated
         /// channel none of whose filters has a tap is never loaded. Per channel, the input plane is staged once with its
         /// W padding made explicit and, for stride sW &gt; 1, split into sW phases (phase p holds padded columns p, p+sW, ...),
         /// so every tap of every output row is one contiguous unaligned load per vector of outputs. Per output row, the
-        /// taps whose input row lies inside the input (D/H padding is skipped, not multiplied) are listed with their row
-        /// offsets; the row is then computed in registers (bias, one broadcast-weight FMA per tap, the fused clamp) and
+        /// taps whose input row lies inside the input (D/H padding is skipped, not multiplied) are used: interior rows
+        /// (every tap inside) take the filter's tap offsets from the window origin as they are, border rows a list of the
+        /// taps inside; the row is then computed in registers (bias, one broadcast-weight FMA per tap, the fused clamp) and
         /// stored once: two accumulators per step of two vectors, the last vector overlapping the one before instead of
         /// a scalar tail. Widest vector that fits the row: Vector512, 256, 128, else scalar. The fused activation is
         /// y = min(max(y, low), high) with NaN kept (ReLU: low 0, high +inf; Clip: its bounds; none: both infinite).
@@ -54,6 +55,7 @@ namespace PrunedCodegen.Generated
             Span<float> stage = stackalloc float[(int)staged];
             stage.Clear();   // the padding columns stay zero: only real columns are ever written
             Span<int> offsets = stackalloc int[volume];
+            Span<int> tapOffsets = stackalloc int[volume];
             Span<float> weights = stackalloc float[volume];
             bool clamp = !float.IsNegativeInfinity(low) || !float.IsPositiveInfinity(high);
             for (int n = 0; n < images; n++)
@@ -68,27 +70,46 @@ namespace PrunedCodegen.Generated
                     {
                         float b = bias.IsEmpty ? 0f : bias[m];
                         ref float output = ref MemoryMarshal.GetReference(y.Slice((n * outChannels + m) * outPlane, outPlane));
+                        // Each tap's offset from its output row's window origin, and the tap rows' reach (D and H), which tells
+                        // interior output rows (every tap inside the input: no per-tap test) from border ones.
+                        int t0 = filterStarts[m], taps0 = filterStarts[m + 1] - t0;
+                        int reachD0 = int.MaxValue, reachD1 = int.MinValue, reachH0 = int.MaxValue, reachH1 = int.MinValue;
+                        for (int t = 0; t < taps0; t++)
+                        {
+                            int kd = taps[4 * (t0 + t) + 1] * dD, kh = taps[4 * (t0 + t) + 2] * dH, shift = taps[4 * (t0 + t) + 3] * dW;
+                            tapOffsets[t] = (kd * inH + kh) * rowLength + shift % sW * phaseLength + shift / sW;
+                            reachD0 = Math.Min(reachD0, kd); reachD1 = Math.Max(reachD1, kd); reachH0 = Math.Min(reachH0, kh); reachH1 = Math.Max(reachH1, kh);
+                        }
+                        ReadOnlySpan<int> filterOffsets = tapOffsets.Slice(0, taps0);
+                        ReadOnlySpan<float> filterWeights = tapWeights.Slice(t0, taps0);
                         for (int od = 0; od < outD; od++)
                             for (int oh = 0; oh < outH; oh++)
                             {
-                                // The taps of this output row whose input row is inside the input, as offsets into the staged rows.
-                                int count = 0;
-                                for (int t = filterStarts[m]; t < filterStarts[m + 1]; t++)
+                                int d0 = od * sD - padD, h0 = oh * sH - padH;
+                                ref float row = ref Unsafe.Add(ref output, (od * outH + oh) * outW);
+                                if (taps0 == 0 || (d0 + reachD0 >= 0 && d0 + reachD1 < inD && h0 + reachH0 >= 0 && h0 + reachH1 < inH))
                                 {
-                                    int id = od * sD + taps[4 * t + 1] * dD - padD, ih = oh * sH + taps[4 * t + 2] * dH - padH;
-                                    if ((uint)id >= (uint)inD || (uint)ih >= (uint)inH) continue;
-                                    int shift = taps[4 * t + 3] * dW;
-                                    offsets[count] = (id * inH + ih) * rowLength + shift % sW * phaseLength + shift / sW;
-                                    weights[count++] = tapWeights[t];
+                                    // Interior row: every tap, offsets relative to the window origin (d0, h0), which may lie in the padding.
+                                    DepthwiseRow(ref source, (d0 * inH + h0) * rowLength, filterOffsets, filterWeights, b, ref row, outW, clamp, low, high);
+                                    continue;
                                 }
-                                DepthwiseRow(ref source, offsets.Slice(0, count), weights.Slice(0, count), b,
-                                    ref Unsafe.Add(ref output, (od * outH + oh) * outW), outW, clamp, low, high);
+                                // Border row: only the taps whose input row is inside the input, as absolute offsets.
+                                int count = 0;
+                                for (int t = 0; t < taps0; t++)
+                                {
+                                    int id = d0 + taps[4 * (t0 + t) + 1] * dD, ih = h0 + taps[4 * (t0 + t) + 2] * dH;
+                                    if ((uint)id >= (uint)inD || (uint)ih >= (uint)inH) continue;
+                                    int shift = taps[4 * (t0 + t) + 3] * dW;
+                                    offsets[count] = (id * inH + ih) * rowLength + shift % sW * phaseLength + shift / sW;
+                                    weights[count++] = filterWeights[t];
+                                }
+                                DepthwiseRow(ref source, 0, offsets.Slice(0, count), weights.Slice(0, count), b, ref row, outW, clamp, low, high);
                             }
                     }
                 }
         }
 
-        /// <summary>Copies each input row into the stage at its padded position, column p going to phase p % sW, slot p / sW.</summary>
+        /// <summary>Copies each input row into the stage at its padded position, padded column q going to phase q % sW, slot q / sW.</summary>
         private static void StageDepthwisePlane(ReadOnlySpan<float> plane, Span<float> stage, int rows, int inW, int padW, int sW, int phaseLength, int rowLength)
         {
             for (int r = 0; r < rows; r++)
@@ -96,31 +117,36 @@ namespace PrunedCodegen.Generated
                 ReadOnlySpan<float> source = plane.Slice(r * inW, inW);
                 Span<float> row = stage.Slice(r * rowLength, rowLength);
                 if (sW == 1)
+                {
                     source.CopyTo(row.Slice(padW));
-                else
-                    for (int iw = 0; iw < inW; iw++)
-                    {
-                        int p = iw + padW;
-                        row[p % sW * phaseLength + p / sW] = source[iw];
-                    }
+                    continue;
+                }
+                // Phase p holds padded columns p, p + sW, ...: input columns p - padW + i * sW.
+                for (int p = 0; p < sW; p++)
+                {
+                    Span<float> phase = row.Slice(p * phaseLength, phaseLength);
+                    int iw = p - padW, i = 0;
+                    for (; iw < 0; iw += sW) i++;
+                    for (; iw < inW && i < phaseLength; iw += sW, i++) phase[i] = source[iw];
+                }
             }
         }
 
-        /// <summary>One output row: y[ow] = clamp(bias + sum over taps t of weights[t] * source[offsets[t] + ow]) for ow in [0, count).</summary>
-        private static void DepthwiseRow(ref float source, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
+        /// <summary>One output row: y[ow] = clamp(bias + sum over taps t of weights[t] * source[origin + offsets[t] + ow]) for ow in [0, count).</summary>
+        private static void DepthwiseRow(ref float source, int origin, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
             ref float y, int count, bool clamp, float low, float high)
         {
             if (Vector512.IsHardwareAccelerated && count >= Vector512<float>.Count)
-                DepthwiseRow512(ref source, offsets, weights, bias, ref y, count, clamp, low, high);
+                DepthwiseRow512(ref source, origin, offsets, weights, bias, ref y, count, clamp, low, high);
             else if (Vector256.IsHardwareAccelerated && count >= Vector256<float>.Count)
-                DepthwiseRow256(ref source, offsets, weights, bias, ref y, count, clamp, low, high);
+                DepthwiseRow256(ref source, origin, offsets, weights, bias, ref y, count, clamp, low, high);
             else if (Vector128.IsHardwareAccelerated && count >= Vector128<float>.Count)
-                DepthwiseRow128(ref source, offsets, weights, bias, ref y, count, clamp, low, high);
+                DepthwiseRow128(ref source, origin, offsets, weights, bias, ref y, count, clamp, low, high);
             else
-                DepthwiseRowScalar(ref source, offsets, weights, bias, ref y, count, clamp, low, high);
+                DepthwiseRowScalar(ref source, origin, offsets, weights, bias, ref y, count, clamp, low, high);
         }
 
-        private static void DepthwiseRow512(ref float source, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
+        private static void DepthwiseRow512(ref float source, int origin, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
             ref float y, int count, bool clamp, float low, float high)
         {
             const int V = 16;
@@ -134,7 +160,7 @@ namespace PrunedCodegen.Generated
                 Vector512<float> a0 = b, a1 = b;
                 for (int t = 0; t < taps; t++)
                 {
-                    ref float s = ref Unsafe.Add(ref source, Unsafe.Add(ref o, t) + j);
+                    ref float s = ref Unsafe.Add(ref source, origin + Unsafe.Add(ref o, t) + j);
                     var wv = Vector512.Create(Unsafe.Add(ref w, t));
                     a0 = MulAdd(Vector512.LoadUnsafe(ref s), wv, a0);
                     a1 = MulAdd(Vector512.LoadUnsafe(ref s, V), wv, a1);
@@ -148,13 +174,13 @@ namespace PrunedCodegen.Generated
                 int at = Math.Min(j, count - V);   // the last vector overlaps the one before
                 Vector512<float> a = b;
                 for (int t = 0; t < taps; t++)
-                    a = MulAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref source, Unsafe.Add(ref o, t) + at)), Vector512.Create(Unsafe.Add(ref w, t)), a);
+                    a = MulAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref source, origin + Unsafe.Add(ref o, t) + at)), Vector512.Create(Unsafe.Add(ref w, t)), a);
                 if (clamp) a = Clamp(a, lo, hi);
                 a.StoreUnsafe(ref y, (nuint)at);
             }
         }
 
-        private static void DepthwiseRow256(ref float source, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
+        private static void DepthwiseRow256(ref float source, int origin, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
             ref float y, int count, bool clamp, float low, float high)
         {
             const int V = 8;
@@ -168,7 +194,7 @@ namespace PrunedCodegen.Generated
                 Vector256<float> a0 = b, a1 = b;
                 for (int t = 0; t < taps; t++)
                 {
-                    ref float s = ref Unsafe.Add(ref source, Unsafe.Add(ref o, t) + j);
+                    ref float s = ref Unsafe.Add(ref source, origin + Unsafe.Add(ref o, t) + j);
                     var wv = Vector256.Create(Unsafe.Add(ref w, t));
                     a0 = MulAdd(Vector256.LoadUnsafe(ref s), wv, a0);
                     a1 = MulAdd(Vector256.LoadUnsafe(ref s, V), wv, a1);
@@ -182,13 +208,13 @@ namespace PrunedCodegen.Generated
                 int at = Math.Min(j, count - V);
                 Vector256<float> a = b;
                 for (int t = 0; t < taps; t++)
-                    a = MulAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref source, Unsafe.Add(ref o, t) + at)), Vector256.Create(Unsafe.Add(ref w, t)), a);
+                    a = MulAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref source, origin + Unsafe.Add(ref o, t) + at)), Vector256.Create(Unsafe.Add(ref w, t)), a);
                 if (clamp) a = Clamp(a, lo, hi);
                 a.StoreUnsafe(ref y, (nuint)at);
             }
         }
 
-        private static void DepthwiseRow128(ref float source, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
+        private static void DepthwiseRow128(ref float source, int origin, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
             ref float y, int count, bool clamp, float low, float high)
         {
             const int V = 4;
@@ -202,7 +228,7 @@ namespace PrunedCodegen.Generated
                 Vector128<float> a0 = b, a1 = b;
                 for (int t = 0; t < taps; t++)
                 {
-                    ref float s = ref Unsafe.Add(ref source, Unsafe.Add(ref o, t) + j);
+                    ref float s = ref Unsafe.Add(ref source, origin + Unsafe.Add(ref o, t) + j);
                     var wv = Vector128.Create(Unsafe.Add(ref w, t));
                     a0 = MulAdd(Vector128.LoadUnsafe(ref s), wv, a0);
                     a1 = MulAdd(Vector128.LoadUnsafe(ref s, V), wv, a1);
@@ -216,20 +242,20 @@ namespace PrunedCodegen.Generated
                 int at = Math.Min(j, count - V);
                 Vector128<float> a = b;
                 for (int t = 0; t < taps; t++)
-                    a = MulAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref source, Unsafe.Add(ref o, t) + at)), Vector128.Create(Unsafe.Add(ref w, t)), a);
+                    a = MulAdd(Vector128.LoadUnsafe(ref Unsafe.Add(ref source, origin + Unsafe.Add(ref o, t) + at)), Vector128.Create(Unsafe.Add(ref w, t)), a);
                 if (clamp) a = Clamp(a, lo, hi);
                 a.StoreUnsafe(ref y, (nuint)at);
             }
         }
 
         /// <summary>No SIMD, or a row narrower than four outputs.</summary>
-        private static void DepthwiseRowScalar(ref float source, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
+        private static void DepthwiseRowScalar(ref float source, int origin, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
             ref float y, int count, bool clamp, float low, float high)
         {
             for (int ow = 0; ow < count; ow++)
             {
                 float a = bias;
-                for (int t = 0; t < offsets.Length; t++) a += weights[t] * Unsafe.Add(ref source, offsets[t] + ow);
+                for (int t = 0; t < offsets.Length; t++) a += weights[t] * Unsafe.Add(ref source, origin + offsets[t] + ow);
                 if (clamp)
                 {
                     if (a < low) a = low;
