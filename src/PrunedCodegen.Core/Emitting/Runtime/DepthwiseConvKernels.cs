@@ -133,6 +133,7 @@ namespace PrunedCodegen.Generated
         }
 
         /// <summary>One output row: y[ow] = clamp(bias + sum over taps t of weights[t] * source[origin + offsets[t] + ow]) for ow in [0, count).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void DepthwiseRow(ref float source, int origin, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights, float bias,
             ref float y, int count, bool clamp, float low, float high)
         {
