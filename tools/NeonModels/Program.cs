@@ -10,6 +10,8 @@
 //   layer_<k>x<n>_s<pct>     one Gemm(transB=1) layer, k inputs, n outputs, magnitude-pruned to <pct>% (unstructured)
 //   mlp_<k>x<h>x<n>_s<pct>   Gemm, Relu, Gemm; each layer pruned to <pct>%; _b<pct>: pruned in blocks of 8 rows x 1 column
 //   conv_dead                Conv(1->8, 3x3, pad 1), Relu, MaxPool 2x2, Flatten, Gemm(128->5), with 3 dead filters
+//   conv_depthwise           depthwise Conv(8->16, multiplier 2, 3x3, pad 1) + Relu, depthwise Conv(16, 3x3, stride 2) + Clip,
+//                            Flatten, Gemm(704->5); half the taps zero, one dead filter
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -81,6 +83,7 @@ static bool WriteIfChanged(string path, byte[] bytes)
 static OnnxModel Build(string name)
 {
     if (name == "conv_dead") return ConvModel.Build();
+    if (name == "conv_depthwise") return ConvModel.BuildDepthwise();
     var m = Regex.Match(name, "^(layer|mlp)_([0-9]+(?:x[0-9]+)+)_([sb])([0-9]+)$");
     if (!m.Success) throw new ArgumentException($"unknown model name '{name}'");
     int[] widths = m.Groups[2].Value.Split('x').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -126,6 +129,46 @@ internal static class ConvModel
         g.Nodes.Add(Node("MaxPool", new[] { "r" }, "p", Ints("kernel_shape", 2, 2), Ints("strides", 2, 2)));
         g.Nodes.Add(Node("Flatten", new[] { "p" }, "f"));
         g.Nodes.Add(Node("Gemm", new[] { "f", "Wfc", "bfc" }, "y", new OnnxAttribute { Name = "transB", Type = OnnxAttributeType.Int, I = 1 }));
+        return model;
+    }
+
+    /// <summary>
+    /// x[batch,8,9,21] → depthwise Conv(16 filters, 2 per channel, 3x3, pad 1) → Relu → depthwise Conv(16, 3x3, stride 2,
+    /// pads 0,1,1,1) → Clip(-1, 1) → Flatten → Gemm(704→5): rows of 21 and 11 outputs (overlapping last vectors), W padding
+    /// and a W stride staged; half the taps zero and filter 3 of the first conv dead.
+    /// </summary>
+    public static OnnxModel BuildDepthwise()
+    {
+        var rng = new SplitMix64(777);
+        float[] Random(int n, float scale, float zeros) => Enumerable.Range(0, n).Select(_ => rng.NextFloat() < zeros ? 0f : rng.NextSymmetric(scale)).ToArray();
+        var w1 = Random(16 * 9, 0.5f, 0.5f);
+        var b1 = Random(16, 0.2f, 0f);
+        Array.Clear(w1, 3 * 9, 9);
+        b1[3] = 0f;
+        var model = new OnnxModel { IrVersion = 8, ProducerName = "pcg-neon-models", ProducerVersion = "1" };
+        model.OpsetImports.Add(new OnnxOpsetImport { Domain = "", Version = 13 });
+        var g = new OnnxGraph { Name = "conv_depthwise" };
+        model.Graph = g;
+        g.Inputs.Add(ValueInfo("x", null, 8, 9, 21));
+        g.Outputs.Add(ValueInfo("y", null, 5));
+        g.Initializers.Add(Tensor("W1", new long[] { 16, 1, 3, 3 }, w1));
+        g.Initializers.Add(Tensor("B1", new long[] { 16 }, b1));
+        g.Initializers.Add(Tensor("W2", new long[] { 16, 1, 3, 3 }, Random(16 * 9, 0.5f, 0.5f)));
+        g.Initializers.Add(Tensor("B2", new long[] { 16 }, Random(16, 0.2f, 0f)));
+        g.Initializers.Add(Tensor("lo", Array.Empty<long>(), new[] { -1f }));
+        g.Initializers.Add(Tensor("hi", Array.Empty<long>(), new[] { 1f }));
+        g.Initializers.Add(Tensor("Wfc", new long[] { 5, 704 }, Random(5 * 704, 0.1f, 0f)));
+        g.Initializers.Add(Tensor("bfc", new long[] { 5 }, Random(5, 0.1f, 0f)));
+        var group = new OnnxAttribute { Name = "group", Type = OnnxAttributeType.Int, I = 8 };
+        g.Nodes.Add(Node("Conv", new[] { "x", "W1", "B1" }, "c1", Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), group));
+        g.Nodes.Add(Node("Relu", new[] { "c1" }, "r1"));
+        g.Nodes.Add(Node("Conv", new[] { "r1", "W2", "B2" }, "c2", Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 0, 1, 1, 1),
+            new OnnxAttribute { Name = "group", Type = OnnxAttributeType.Int, I = 16 }));
+        g.Nodes.Add(Node("Clip", new[] { "c2", "lo", "hi" }, "r2"));
+        g.Nodes.Add(Node("Flatten", new[] { "r2" }, "f"));
+        g.Nodes.Add(Node("Gemm", new[] { "f", "Wfc", "bfc" }, "y", new OnnxAttribute { Name = "transB", Type = OnnxAttributeType.Int, I = 1 }));
+        // Unique node names: the generator names layers after them in comments only, but keep them distinct.
+        for (int i = 0; i < g.Nodes.Count; i++) g.Nodes[i].Name += "_" + i.ToString(CultureInfo.InvariantCulture);
         return model;
     }
 

@@ -40,6 +40,24 @@ namespace PrunedCodegen.Emitting
                     EmitConvTiles(layer, c);
                     return true;
                 }
+                case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Depthwise:
+                {
+                    // ReLU and Clip are applied in the kernel's store; other activations in a pass after it.
+                    var (low, high) = c.Activation.Kind switch
+                    {
+                        ActivationKind.Relu => (0f, float.PositiveInfinity),
+                        ActivationKind.Clip => (c.Activation.Min, c.Activation.Max),
+                        _ => (float.NegativeInfinity, float.PositiveInfinity),
+                    };
+                    string bias = c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty";
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+                    _w.Line($"{K}.ConvDepthwise(x, y, {layer}_Geometry, {bias}, {layer}_TapWeights, {layer}_Taps, {layer}_FilterStarts, {CSharpLiterals.Float(low)}, {CSharpLiterals.Float(high)});");
+                    if (!FusedInDepthwise(c.Activation)) EmitActivation(c.Activation, "y");
+                    _w.Close();
+                    _w.Line();
+                    EmitConvTaps(layer, c);
+                    return true;
+                }
                 case ConvOp c when c.Weights != null:
                 {
                     bool channels = ConvPlanOf(c).Kernel == ConvKernelKind.Channels;
@@ -190,6 +208,8 @@ namespace PrunedCodegen.Emitting
             if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
         }
 
+        private static bool FusedInDepthwise(Activation a) => a.Kind == ActivationKind.Relu || a.Kind == ActivationKind.Clip;
+
         private static int ConvNonzeros(ConvOp c) => c.Weights?.Count(w => w != 0f) ?? 0;
 
         /// <summary>Input channels that no remaining tap reads (never loaded).</summary>
@@ -240,10 +260,12 @@ namespace PrunedCodegen.Emitting
                         : $" Filter pruning: was {I(g.InChannels + c.RemovedInputs)} -> {I(g.OutChannels + c.RemovedOutputs)} channels, now {I(g.InChannels)} -> {I(g.OutChannels)}: {I(c.RemovedOutputs)} all-zero filter(s) removed here, {I(c.RemovedInputs)} input channel(s) dropped because the layer before lost those filters.";
                     string unreadText = unread == 0 ? "" : $" {I(unread)} input channel(s) are read by no remaining tap and never loaded.";
                     var plan = ConvPlanOf(c);
-                    string costs = $"cost model: taps {Ns(plan.TapsCostNs)} ns, channels {(double.IsInfinity(plan.ChannelsCostNs) ? "n/a" : Ns(plan.ChannelsCostNs) + " ns")}, tiles {(double.IsInfinity(plan.TilesCostNs) ? "n/a" : Ns(plan.TilesCostNs) + " ns")}";
+                    string costs = $"cost model: taps {Ns(plan.TapsCostNs)} ns, channels {(double.IsInfinity(plan.ChannelsCostNs) ? "n/a" : Ns(plan.ChannelsCostNs) + " ns")}, tiles {(double.IsInfinity(plan.TilesCostNs) ? "n/a" : Ns(plan.TilesCostNs) + " ns")}"
+                        + (double.IsInfinity(plan.DepthwiseCostNs) ? "" : $", depthwise {Ns(plan.DepthwiseCostNs)} ns");
                     string kernel = plan.Kernel switch
                     {
                         ConvKernelKind.Taps => "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)",
+                        ConvKernelKind.Depthwise => $"depthwise, {I(g.OutChannels / g.InChannels)} filter(s) per input channel: per filter and output row, the row in vector registers with one broadcast-weight FMA per nonzero tap, D/H padding skipped, W padding{(g.Stride[2] > 1 ? " and the stride" : "")} staged per channel (Vector512/256/128, scalar fallback){(FusedInDepthwise(c.Activation) ? ", " + c.Activation.Kind + " fused into the store" : "")}",
                         ConvKernelKind.Channels => $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)",
                         _ => $"register tiles of 4 filters x 2 vectors of positions over the flattened padded input, {I(plan.TileTaps)} tile tap rows (Vector512/256/128, scalar fallback){(c.Activation.Kind == ActivationKind.Relu ? ", ReLU fused into the store" : "")}",
                     };
@@ -278,6 +300,7 @@ namespace PrunedCodegen.Emitting
         {
             ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Channels => $"conv channels SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Tiles => $"conv tiles SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
+            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Depthwise => $"conv depthwise SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null => $"conv taps SIMD rows (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null => "conv",
             ConvOp _ => "conv runtime weights",

@@ -13,14 +13,18 @@ namespace PrunedCodegen.Planning
         Channels,
         /// <summary>Stride 1: register tiles of 4 filters x 2 vectors of output positions over the flattened padded input (zero taps of a tile skipped).</summary>
         Tiles,
+        /// <summary>Depthwise (group = input channels): per filter, output rows in vector registers, one broadcast-weight FMA per nonzero tap.</summary>
+        Depthwise,
     }
 
-    internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps)
+    internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps,
+        double DepthwiseCostNs)
     {
         public double ChosenCostNs => Kernel switch
         {
             ConvKernelKind.Taps => TapsCostNs,
             ConvKernelKind.Channels => ChannelsCostNs,
+            ConvKernelKind.Depthwise => DepthwiseCostNs,
             _ => TilesCostNs,
         };
     }
@@ -33,7 +37,11 @@ namespace PrunedCodegen.Planning
     /// and step of 32 flattened padded positions one step per tap the tile uses (2 loads, 4 broadcasts, 8 FMAs), plus a
     /// row copy per filter and output row and a copy per padded input row. Grouped convolutions always use taps (a tap
     /// list holds only the group's own channels, so depthwise layers cost one row FMA per nonzero tap).
-    /// Forcing: dense picks tiles where they apply, else channels; block picks channels; sparse picks taps.
+    /// The depthwise kernel (group = input channels > 1, any channel multiplier) pays per output row of each filter a
+    /// fixed cost (listing the row's taps) and a store per vector of 16 outputs, per nonzero tap one FMA per vector of
+    /// 16 outputs, and a row copy per input row when the input is staged (W padding or W stride).
+    /// Forcing: dense picks tiles where they apply, else channels, else depthwise; block picks channels; sparse picks taps
+    /// (so block and sparse keep the generic tap kernel for depthwise layers).
     /// </summary>
     internal static class ConvPlanner
     {
@@ -46,6 +54,8 @@ namespace PrunedCodegen.Planning
         public const double NsPerPosition = 8.0;
         public const double NsPerTileStep = 1.2;
         public const double NsPerRowCopy = 2.0;
+        public const double NsPerDepthwiseRow = 1.0;
+        public const double NsPerDepthwiseFma = 0.5;
 
         /// <summary>Filters per tile and positions per step of the tile kernel (mirror Kernels.ConvTileFilters and two Vector512).</summary>
         public const int TileFilters = 4, TilePositions = 32;
@@ -58,6 +68,19 @@ namespace PrunedCodegen.Planning
             long pD = g.In[0] + g.PadBegin[0] + g.PadEnd[0], pH = g.In[1] + g.PadBegin[1] + g.PadEnd[1], pW = g.In[2] + g.PadBegin[2] + g.PadEnd[2];
             long qEnd = ((g.Out[0] - 1) * pH + g.Out[1] - 1) * pW + g.Out[2];
             return g.InChannels * pD * pH * pW + TilePositions + TileFilters * (qEnd + TilePositions) <= Emitting.ModelEmitter.MaxTileStack;
+        }
+
+        /// <summary>
+        /// Whether the depthwise kernel applies: one input channel per filter (group = input channels, more than one), and
+        /// an input plane that, padded along W, fits the stack (mirrors Kernels.ConvDepthwise).
+        /// </summary>
+        public static bool DepthwisePossible(ConvOp conv)
+        {
+            var g = conv.Geometry;
+            if (conv.Weights == null || conv.Group < 2 || conv.Group != g.InChannels || g.KernelVolume > Emitting.ModelEmitter.MaxConvColumn) return false;
+            long pW = g.In[2] + g.PadBegin[2] + g.PadEnd[2], sW = g.Stride[2];
+            bool direct = sW == 1 && pW == g.In[2];
+            return direct || (long)g.In[0] * g.In[1] * sW * ((pW + sW - 1) / sW) <= Emitting.ModelEmitter.MaxTileStack;
         }
 
         /// <summary>Per tile of 4 filters, the tap rows (input channel, kernel offset) where any of the four has a nonzero weight.</summary>
@@ -99,16 +122,24 @@ namespace PrunedCodegen.Planning
                 tiles = g.Images * (tileTaps * steps * NsPerTileStep + (filters * g.Out[0] * g.Out[1] + g.InChannels * g.In[0] * g.In[1]) * NsPerRowCopy);
             }
             if (!channelsPossible) channels = double.PositiveInfinity;
+            bool depthwisePossible = DepthwisePossible(conv);
+            bool staged = g.Stride[2] != 1 || g.PadBegin[2] + g.PadEnd[2] != 0;
+            double depthwise = depthwisePossible
+                ? g.Images * (rows * Math.Ceiling(g.Out[2] / 16.0) * (filters * NsPerStore + nonzeroTaps * NsPerDepthwiseFma) + filters * rows * NsPerDepthwiseRow
+                    + (staged ? g.InChannels * g.In[0] * g.In[1] * NsPerRowCopy : 0))
+                : double.PositiveInfinity;
             var kind = choice switch
             {
                 KernelChoice.DenseSimd when tilesPossible => ConvKernelKind.Tiles,
                 KernelChoice.DenseSimd when channelsPossible => ConvKernelKind.Channels,
+                KernelChoice.DenseSimd when depthwisePossible => ConvKernelKind.Depthwise,
                 KernelChoice.BlockSparse when channelsPossible => ConvKernelKind.Channels,
                 KernelChoice.SparseRows or KernelChoice.BlockSparse => ConvKernelKind.Taps,
+                _ when depthwise <= taps && depthwise <= tiles && depthwise <= channels => ConvKernelKind.Depthwise,
                 _ when tiles <= channels && tiles <= taps => ConvKernelKind.Tiles,
                 _ => channels < taps ? ConvKernelKind.Channels : ConvKernelKind.Taps,
             };
-            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps);
+            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise);
         }
     }
 }
