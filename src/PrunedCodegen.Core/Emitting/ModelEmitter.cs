@@ -121,6 +121,7 @@ namespace PrunedCodegen.Emitting
                     weights = I(p.Weights);
                     nonzero = I(p.Nonzeros);
                     sparsity = Percent(1 - p.Density);
+                    if (_batch != null && i < _batch.BatchedOps) kernel += $"; batch: {p.BatchKernelName} (~{Ns(p.BatchChosenCostNs)} ns/16 samples)";
                 }
                 else if (op is ConvOp c && c.Weights != null)
                 {

@@ -19,11 +19,12 @@ namespace PrunedCodegen.Tests.Infrastructure
         /// <summary>The name of the shim class compiled beside the generated sources (global namespace).</summary>
         public const string ShimTypeName = "__Shim";
 
-        private const string ShimVersion = "shim-v1";
+        private const string ShimVersion = "shim-v2";
 
         private readonly Action<float[][], float[][]> _predict;
         private readonly Action<float[][], float[][]> _predictBatch;
         private readonly Func<float[][], float[][], int, long> _allocatedBytes;
+        private readonly Func<float[][], float[][], int, long> _allocatedBytesBatch;
 
         private GeneratedModel(CompiledAssembly compiled, string classFullName)
         {
@@ -39,6 +40,7 @@ namespace PrunedCodegen.Tests.Infrastructure
             _predict = Bind<Action<float[][], float[][]>>(shim, "Predict");
             _predictBatch = Bind<Action<float[][], float[][]>>(shim, "PredictBatch");
             _allocatedBytes = Bind<Func<float[][], float[][], int, long>>(shim, "AllocatedBytes");
+            _allocatedBytesBatch = Bind<Func<float[][], float[][], int, long>>(shim, "AllocatedBytesBatch");
             InputLengths = Bind<Func<int[]>>(shim, "InputLengths")();
             OutputLengths = Bind<Func<int[]>>(shim, "OutputLengths")();
 
@@ -116,6 +118,14 @@ namespace PrunedCodegen.Tests.Infrastructure
             CheckInputs(inputs, 1, "AllocatedBytes");
             float[][] outputs = OutputLengths.Select(n => new float[n]).ToArray();
             return _allocatedBytes(inputs, outputs, iterations);
+        }
+
+        /// <summary>As <see cref="AllocatedBytes"/>, for PredictBatch on <paramref name="batch"/> samples per call.</summary>
+        public long AllocatedBytesBatch(int batch, float[][] inputs, int iterations = 100)
+        {
+            CheckInputs(inputs, batch, "AllocatedBytesBatch");
+            float[][] outputs = OutputLengths.Select(n => new float[checked(n * batch)]).ToArray();
+            return _allocatedBytesBatch(inputs, outputs, iterations);
         }
 
         private float[][] Run(Action<float[][], float[][]> call, int batch, float[][] inputs, string what)
@@ -207,6 +217,13 @@ namespace PrunedCodegen.Tests.Infrastructure
             sb.Append("        long before = System.GC.GetAllocatedBytesForCurrentThread();\n");
             sb.Append("        for (int k = 0; k < iterations; k++)\n        {\n");
             sb.Append("            ").Append(model).Append(".Predict(").Append(Args("i", "o")).Append(");\n        }\n");
+            sb.Append("        return System.GC.GetAllocatedBytesForCurrentThread() - before;\n    }\n\n");
+            sb.Append("    public static long AllocatedBytesBatch(float[][] ins, float[][] outs, int iterations)\n    {\n");
+            sb.Append(Unpack("        "));
+            sb.Append("        ").Append(model).Append(".PredictBatch(").Append(Args("i", "o")).Append(");\n");
+            sb.Append("        long before = System.GC.GetAllocatedBytesForCurrentThread();\n");
+            sb.Append("        for (int k = 0; k < iterations; k++)\n        {\n");
+            sb.Append("            ").Append(model).Append(".PredictBatch(").Append(Args("i", "o")).Append(");\n        }\n");
             sb.Append("        return System.GC.GetAllocatedBytesForCurrentThread() - before;\n    }\n");
             sb.Append("}\n");
             return sb.ToString();

@@ -568,6 +568,176 @@ namespace PrunedCodegen.Generated
             }
         }
 
+        // ---- dense batch kernel: register tiles of 8 output rows x 16 samples ----
+
+        /// <summary>Output rows per register tile of <see cref="DenseBatch"/>.</summary>
+        public const int DenseBatchRows = 8;
+
+        /// <summary>
+        /// Batch of 16 samples, every weight: yT[r][s] = bias[r] + sum_p W[r, p] * xT[p][s], then ReLU when
+        /// <paramref name="relu"/> (NaN stays NaN). Weights are packed tile by tile as [tiles][k][8] (rows past n are
+        /// zero), so one tile reads one sequential run. Per input p a tile loads the 16 samples' x[p] once (one
+        /// Vector512, or two Vector256 / four Vector128 passes) and multiplies it by each of its 8 rows' weight
+        /// broadcast: 8 independent accumulators in registers, each weight read once per 16 samples.
+        /// The FMAs are fused where the hardware has them (Avx512F.FusedMultiplyAdd, Fma.MultiplyAdd,
+        /// AdvSimd.FusedMultiplyAdd in MulAdd above; a separate multiply and add otherwise).
+        /// </summary>
+        public static void DenseBatch(ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, ReadOnlySpan<float> xT, Span<float> yT, int k, int n, bool relu)
+        {
+            int tiles = (n + DenseBatchRows - 1) / DenseBatchRows;
+            if (k < 0 || n < 0 || packed.Length != tiles * k * DenseBatchRows || (!bias.IsEmpty && bias.Length < n) || xT.Length < k * BatchGroup || yT.Length < n * BatchGroup)
+                throw new ArgumentException("dense batch layer data and span lengths disagree");
+            ref float w = ref MemoryMarshal.GetReference(packed);
+            ref float x = ref MemoryMarshal.GetReference(xT);
+            ref float y = ref MemoryMarshal.GetReference(yT);
+            Span<float> tileBias = stackalloc float[DenseBatchRows];
+            Span<float> tail = stackalloc float[DenseBatchRows * BatchGroup];
+            for (int t = 0; t < tiles; t++)
+            {
+                int row = t * DenseBatchRows, rows = Math.Min(DenseBatchRows, n - row);
+                for (int r = 0; r < DenseBatchRows; r++) tileBias[r] = r < rows && !bias.IsEmpty ? bias[row + r] : 0f;
+                ref float wt = ref Unsafe.Add(ref w, (nint)t * k * DenseBatchRows);
+                ref float b = ref MemoryMarshal.GetReference(tileBias);
+                // The last tile may stick out past n: compute it into a small buffer and copy the rows that exist.
+                ref float dest = ref rows == DenseBatchRows ? ref Unsafe.Add(ref y, (nint)row * BatchGroup) : ref MemoryMarshal.GetReference(tail);
+                if (Vector512.IsHardwareAccelerated) DenseTile512(ref wt, k, ref x, ref b, relu, ref dest);
+                else if (Vector256.IsHardwareAccelerated) DenseTile256(ref wt, k, ref x, ref b, relu, ref dest);
+                else if (Vector128.IsHardwareAccelerated) DenseTile128(ref wt, k, ref x, ref b, relu, ref dest);
+                else DenseTileScalar(ref wt, k, ref x, ref b, relu, ref dest);
+                if (rows < DenseBatchRows) tail.Slice(0, rows * BatchGroup).CopyTo(yT.Slice(row * BatchGroup));
+            }
+        }
+
+        private static void DenseTile512(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        {
+            for (int s = 0; s < BatchGroup; s += Vector512<float>.Count)
+            {
+                // 8 independent accumulators (one per row) hide the FMA latency; x[p] is loaded once for 8 rows.
+                Vector512<float> a0 = Vector512.Create(Unsafe.Add(ref bias, 0)), a1 = Vector512.Create(Unsafe.Add(ref bias, 1)), a2 = Vector512.Create(Unsafe.Add(ref bias, 2)), a3 = Vector512.Create(Unsafe.Add(ref bias, 3)),
+                    a4 = Vector512.Create(Unsafe.Add(ref bias, 4)), a5 = Vector512.Create(Unsafe.Add(ref bias, 5)), a6 = Vector512.Create(Unsafe.Add(ref bias, 6)), a7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+                ref float wp = ref w;
+                ref float xs = ref Unsafe.Add(ref x, s);
+                for (int p = 0; p < k; p++)
+                {
+                    var xv = Vector512.LoadUnsafe(ref xs);
+                    a0 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 0)), a0);
+                    a1 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 1)), a1);
+                    a2 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 2)), a2);
+                    a3 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 3)), a3);
+                    a4 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 4)), a4);
+                    a5 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 5)), a5);
+                    a6 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 6)), a6);
+                    a7 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 7)), a7);
+                    wp = ref Unsafe.Add(ref wp, DenseBatchRows);
+                    xs = ref Unsafe.Add(ref xs, BatchGroup);
+                }
+                ref float ys = ref Unsafe.Add(ref y, s);
+                Relu512(a0, relu).StoreUnsafe(ref ys, (nuint)(0 * BatchGroup));
+                Relu512(a1, relu).StoreUnsafe(ref ys, (nuint)(1 * BatchGroup));
+                Relu512(a2, relu).StoreUnsafe(ref ys, (nuint)(2 * BatchGroup));
+                Relu512(a3, relu).StoreUnsafe(ref ys, (nuint)(3 * BatchGroup));
+                Relu512(a4, relu).StoreUnsafe(ref ys, (nuint)(4 * BatchGroup));
+                Relu512(a5, relu).StoreUnsafe(ref ys, (nuint)(5 * BatchGroup));
+                Relu512(a6, relu).StoreUnsafe(ref ys, (nuint)(6 * BatchGroup));
+                Relu512(a7, relu).StoreUnsafe(ref ys, (nuint)(7 * BatchGroup));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Relu512(Vector512<float> v, bool relu) =>
+            relu ? Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), Vector512<float>.Zero, v) : v;
+
+        private static void DenseTile256(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        {
+            for (int s = 0; s < BatchGroup; s += Vector256<float>.Count)
+            {
+                // 8 independent accumulators (one per row) hide the FMA latency; x[p] is loaded once for 8 rows.
+                Vector256<float> a0 = Vector256.Create(Unsafe.Add(ref bias, 0)), a1 = Vector256.Create(Unsafe.Add(ref bias, 1)), a2 = Vector256.Create(Unsafe.Add(ref bias, 2)), a3 = Vector256.Create(Unsafe.Add(ref bias, 3)),
+                    a4 = Vector256.Create(Unsafe.Add(ref bias, 4)), a5 = Vector256.Create(Unsafe.Add(ref bias, 5)), a6 = Vector256.Create(Unsafe.Add(ref bias, 6)), a7 = Vector256.Create(Unsafe.Add(ref bias, 7));
+                ref float wp = ref w;
+                ref float xs = ref Unsafe.Add(ref x, s);
+                for (int p = 0; p < k; p++)
+                {
+                    var xv = Vector256.LoadUnsafe(ref xs);
+                    a0 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 0)), a0);
+                    a1 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 1)), a1);
+                    a2 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 2)), a2);
+                    a3 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 3)), a3);
+                    a4 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 4)), a4);
+                    a5 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 5)), a5);
+                    a6 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 6)), a6);
+                    a7 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 7)), a7);
+                    wp = ref Unsafe.Add(ref wp, DenseBatchRows);
+                    xs = ref Unsafe.Add(ref xs, BatchGroup);
+                }
+                ref float ys = ref Unsafe.Add(ref y, s);
+                Relu256(a0, relu).StoreUnsafe(ref ys, (nuint)(0 * BatchGroup));
+                Relu256(a1, relu).StoreUnsafe(ref ys, (nuint)(1 * BatchGroup));
+                Relu256(a2, relu).StoreUnsafe(ref ys, (nuint)(2 * BatchGroup));
+                Relu256(a3, relu).StoreUnsafe(ref ys, (nuint)(3 * BatchGroup));
+                Relu256(a4, relu).StoreUnsafe(ref ys, (nuint)(4 * BatchGroup));
+                Relu256(a5, relu).StoreUnsafe(ref ys, (nuint)(5 * BatchGroup));
+                Relu256(a6, relu).StoreUnsafe(ref ys, (nuint)(6 * BatchGroup));
+                Relu256(a7, relu).StoreUnsafe(ref ys, (nuint)(7 * BatchGroup));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Relu256(Vector256<float> v, bool relu) =>
+            relu ? Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), Vector256<float>.Zero, v) : v;
+
+        private static void DenseTile128(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        {
+            for (int s = 0; s < BatchGroup; s += Vector128<float>.Count)
+            {
+                // 8 independent accumulators (one per row) hide the FMA latency; x[p] is loaded once for 8 rows.
+                Vector128<float> a0 = Vector128.Create(Unsafe.Add(ref bias, 0)), a1 = Vector128.Create(Unsafe.Add(ref bias, 1)), a2 = Vector128.Create(Unsafe.Add(ref bias, 2)), a3 = Vector128.Create(Unsafe.Add(ref bias, 3)),
+                    a4 = Vector128.Create(Unsafe.Add(ref bias, 4)), a5 = Vector128.Create(Unsafe.Add(ref bias, 5)), a6 = Vector128.Create(Unsafe.Add(ref bias, 6)), a7 = Vector128.Create(Unsafe.Add(ref bias, 7));
+                ref float wp = ref w;
+                ref float xs = ref Unsafe.Add(ref x, s);
+                for (int p = 0; p < k; p++)
+                {
+                    var xv = Vector128.LoadUnsafe(ref xs);
+                    a0 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 0)), a0);
+                    a1 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 1)), a1);
+                    a2 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 2)), a2);
+                    a3 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 3)), a3);
+                    a4 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 4)), a4);
+                    a5 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 5)), a5);
+                    a6 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 6)), a6);
+                    a7 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 7)), a7);
+                    wp = ref Unsafe.Add(ref wp, DenseBatchRows);
+                    xs = ref Unsafe.Add(ref xs, BatchGroup);
+                }
+                ref float ys = ref Unsafe.Add(ref y, s);
+                Relu128(a0, relu).StoreUnsafe(ref ys, (nuint)(0 * BatchGroup));
+                Relu128(a1, relu).StoreUnsafe(ref ys, (nuint)(1 * BatchGroup));
+                Relu128(a2, relu).StoreUnsafe(ref ys, (nuint)(2 * BatchGroup));
+                Relu128(a3, relu).StoreUnsafe(ref ys, (nuint)(3 * BatchGroup));
+                Relu128(a4, relu).StoreUnsafe(ref ys, (nuint)(4 * BatchGroup));
+                Relu128(a5, relu).StoreUnsafe(ref ys, (nuint)(5 * BatchGroup));
+                Relu128(a6, relu).StoreUnsafe(ref ys, (nuint)(6 * BatchGroup));
+                Relu128(a7, relu).StoreUnsafe(ref ys, (nuint)(7 * BatchGroup));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> Relu128(Vector128<float> v, bool relu) =>
+            relu ? Vector128.ConditionalSelect(Vector128.LessThan(v, Vector128<float>.Zero), Vector128<float>.Zero, v) : v;
+
+        private static void DenseTileScalar(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        {
+            for (int r = 0; r < DenseBatchRows; r++)
+            {
+                for (int s = 0; s < BatchGroup; s++)
+                {
+                    float a = Unsafe.Add(ref bias, r);
+                    for (int p = 0; p < k; p++) a += Unsafe.Add(ref w, p * DenseBatchRows + r) * Unsafe.Add(ref x, p * BatchGroup + s);
+                    Unsafe.Add(ref y, r * BatchGroup + s) = relu && a < 0f ? 0f : a;
+                }
+            }
+        }
+
         // ---- activations, in place ----
 
         public static void Relu(Span<float> y)

@@ -4,8 +4,8 @@
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
 // Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Relu (-0 in, -4 out)       [1,12]                  96        18     81.3%  dense SIMD (~6.3 ns)
-// 1      Dense (-4 in, -0 out)            [1,3]                   36         5     86.1%  unrolled (~2.3 ns)
+// 0      Dense+Relu (-0 in, -4 out)       [1,12]                  96        18     81.3%  dense SIMD (~6.3 ns); batch: sparse rows (~45.6 ns/16 samples)
+// 1      Dense (-4 in, -0 out)            [1,3]                   36         5     86.1%  unrolled (~2.3 ns); batch: sparse rows (~12 ns/16 samples)
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
 
@@ -151,6 +151,7 @@ namespace Snapshots
         // Layer 0, batch of 16 (feature-major [features][16]).
         private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT)
         {
+            // CSR batch kernel: each of the 18 nonzeros (18.8%) is one broadcast times 16 samples; cost model per group: sparse rows 45.6 ns, dense 68.4 ns.
             global::PrunedCodegen.Generated.Kernels.SparseRowsBatch(Layer0_Batch_Values, Layer0_Batch_Columns, Layer0_Batch_RowStarts, Layer0_Bias, xT, yT, 8, 12);
             global::PrunedCodegen.Generated.Kernels.Relu(yT);
         }
@@ -203,6 +204,7 @@ namespace Snapshots
         // Layer 1, batch of 16 (feature-major [features][16]).
         private static void Layer1_Batch(ReadOnlySpan<float> xT, Span<float> yT)
         {
+            // CSR batch kernel: each of the 5 nonzeros (13.9%) is one broadcast times 16 samples; cost model per group: sparse rows 12 ns, dense 43.8 ns.
             global::PrunedCodegen.Generated.Kernels.SparseRowsBatch(Layer1_Batch_Values, Layer1_Batch_Columns, Layer1_Batch_RowStarts, Layer1_Bias, xT, yT, 12, 3);
         }
 
