@@ -4,7 +4,7 @@
 //   KernelCalibration write --dir <models dir> [--set full|quick]
 //       Writes <name>.<kernel>.onnx per layer and kernel (the generator maps one file to one class), and one
 //       <group>.props of PrunedModel items per model group, plus groups.txt (one group per line).
-//   KernelCalibration run --dir <models dir> --bin <Models/bin dir> --out <results dir> [--set full|quick] [--batch 16|0] [--rounds 15]
+//   KernelCalibration run --dir <models dir> --bin <Models/bin dir> --out <results dir> [--set full|quick] [--batch 16|0] [--rounds 25] [--stat median|min]
 //       Loads the model assemblies, times Predict (and PredictBatch) per layer, checks every kernel's output against
 //       a double-precision reference, asks the planner what it predicts, fits the per-unit constants, and writes
 //       calibration.json and calibration.md.
@@ -43,9 +43,10 @@ try
         case "write":
             return Write(opts["dir"], set);
         case "run":
+            Timing.UseMin = opts.GetValueOrDefault("stat", "median") == "min";
             var runner = new CalibrationRunner
             {
-                Rounds = int.Parse(opts.GetValueOrDefault("rounds", "15"), CultureInfo.InvariantCulture),
+                Rounds = int.Parse(opts.GetValueOrDefault("rounds", "25"), CultureInfo.InvariantCulture),
                 Batch = int.Parse(opts.GetValueOrDefault("batch", "16"), CultureInfo.InvariantCulture),
             };
             var results = runner.Run(Catalog.Cases(set), opts["bin"]);

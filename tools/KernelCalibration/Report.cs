@@ -45,9 +45,9 @@ namespace KernelCalibration
             md.AppendLine("# Kernel calibration");
             md.AppendLine();
             md.AppendLine($"Machine: {cpu}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}. " +
-                $"Load (uptime) before the run: {load}. Model set: {set}. {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
+                $"Load (uptime) before the run: {load}. Model set: {set}. Statistic: {(Timing.UseMin ? "minimum" : "median")} over rounds. {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
             md.AppendLine();
-            md.AppendLine("Per layer: nanoseconds per sample through `Predict` (median over rounds; interquartile range in the JSON), the planner's");
+            md.AppendLine("Per layer: nanoseconds per sample through `Predict` (the statistic above; median, quartiles and minimum in the JSON), the planner's");
             md.AppendLine("prediction in brackets. `auto` is the planner's choice; `regret` is its measured time over the fastest kernel measured.");
             md.AppendLine("Dense times marked `*` are the unpruned layer's (the dense kernel does the same work at any sparsity).");
             md.AppendLine();
@@ -56,14 +56,14 @@ namespace KernelCalibration
             foreach (var r in rows.OrderBy(r => (long)r.Case.K * r.Case.N).ThenBy(r => r.Case.K).ThenBy(r => r.Case.BlockRows).ThenBy(r => r.Case.SparsityPct))
             {
                 string Cell(string k) => r.Measured.TryGetValue(k, out var t)
-                    ? $"{t.Median:0}{(r.Borrowed.ContainsKey(k) ? "*" : "")} ({r.Predicted[k]:0})"
+                    ? $"{t.Ns:0}{(r.Borrowed.ContainsKey(k) ? "*" : "")} ({r.Predicted[k]:0})"
                     : $"- ({(k == "unrolled" && r.Auto.Nonzeros > KernelPlanner.UnrolledMaxNonzeros ? "-" : r.Predicted[k].ToString("0", CultureInfo.InvariantCulture))})";
                 string auto = Short(r.Auto.Kernel);
-                var fastest = r.Measured.OrderBy(kv => kv.Value.Median).First();
-                string regret = r.Measured.TryGetValue(auto, out var a) ? (a.Median / fastest.Value.Median).ToString("0.00", CultureInfo.InvariantCulture) : "?";
+                var fastest = r.Measured.OrderBy(kv => kv.Value.Ns).First();
+                string regret = r.Measured.TryGetValue(auto, out var a) ? (a.Ns / fastest.Value.Ns).ToString("0.00", CultureInfo.InvariantCulture) : "?";
                 string blockName = $"block{r.Auto.BlockSize}";
                 md.AppendLine($"| {r.Case.K}x{r.Case.N} {Catalog.Pct(r.Case.SparsityPct)}% | {r.Case.Pattern} | {r.Auto.Nonzeros} | {Cell("dense")} | {Cell("block")} | {Cell("sparse")} | {Cell("unrolled")} | " +
-                    $"{(auto == "block" ? blockName : auto)} | {fastest.Key} | {regret} | {string.Join(", ", KernelOrder.Where(r.Batched.ContainsKey).Select(k => $"{k} {r.Batched[k].Median:0.0}"))} |");
+                    $"{(auto == "block" ? blockName : auto)} | {fastest.Key} | {regret} | {string.Join(", ", KernelOrder.Where(r.Batched.ContainsKey).Select(k => $"{k} {r.Batched[k].Ns:0.0}"))} |");
             }
             md.AppendLine();
             md.AppendLine("## Fitted constants (least squares, ns, batch 1)");
@@ -80,7 +80,7 @@ namespace KernelCalibration
             foreach (var t in timings.Where(t => t.Kernel == "dense" && t.Batch == 1 && t.Error == null && t.Case.SparsityPct == 0).OrderBy(t => (long)t.Case.K * t.Case.N))
             {
                 double fmas = (double)t.Case.K * ((t.Case.N + 15) / 16), bytes = 4.0 * t.Case.K * t.Case.N;
-                md.AppendLine($"| {t.Case.K}x{t.Case.N} | {bytes:0} | {t.Median:0} | {t.Median / fmas:0.000} | {bytes / t.Median:0} |");
+                md.AppendLine($"| {t.Case.K}x{t.Case.N} | {bytes:0} | {t.Ns:0} | {t.Ns / fmas:0.000} | {bytes / t.Ns:0} |");
             }
             File.WriteAllText(Path.Combine(outDir, "calibration.md"), md.ToString());
 
@@ -91,15 +91,16 @@ namespace KernelCalibration
                 timings = timings.Select(t => new
                 {
                     layer = t.Case.Name, k = t.Case.K, n = t.Case.N, sparsity = t.Case.SparsityPct, pattern = t.Case.Pattern, kernel = t.Kernel, batch = t.Batch,
-                    ns_median = Num(t.Median), ns_q1 = Num(t.Q1), ns_q3 = Num(t.Q3), rounds = t.Rounds, error = t.Error,
+                    ns_median = Num(t.Median), ns_min = Num(t.Min), ns_q1 = Num(t.Q1), ns_q3 = Num(t.Q3), rounds = t.Rounds, error = t.Error,
                 }),
                 layers = rows.Select(r => new
                 {
                     layer = r.Case.Name, nonzeros = r.Auto.Nonzeros, auto = Short(r.Auto.Kernel), block_size = r.Auto.BlockSize, blocks = r.Auto.Blocks,
                     predicted = r.Predicted.ToDictionary(kv => kv.Key, kv => Num(kv.Value)),
-                    measured = r.Measured.ToDictionary(kv => kv.Key, kv => Num(kv.Value.Median)),
+                    measured = r.Measured.ToDictionary(kv => kv.Key, kv => Num(kv.Value.Ns)),
                     dense_borrowed = r.Borrowed.ContainsKey("dense"),
                 }),
+                statistic = Timing.UseMin ? "min" : "median",
                 fits = fits.Select(f => new { kernel = f.Kernel, model = f.Model, per_unit = Num(f.PerUnit), @fixed = Num(f.Fixed), points = f.Points, today = f.Today, ratio = Num(f.Ratio) }),
             };
             File.WriteAllText(Path.Combine(outDir, "calibration.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
@@ -125,13 +126,13 @@ namespace KernelCalibration
                 rows.Where(r => r.Measured.TryGetValue(kernel, out _) && !r.Borrowed.ContainsKey(kernel)).Select(r => (r, r.Measured[kernel]));
             double Ratio(IEnumerable<(Row Row, Timing T)> pts, string kernel)
             {
-                var v = pts.Select(p => p.T.Median / p.Row.Predicted[kernel]).OrderBy(x => x).ToArray();
+                var v = pts.Select(p => p.T.Ns / p.Row.Predicted[kernel]).OrderBy(x => x).ToArray();
                 return v.Length == 0 ? double.NaN : v[v.Length / 2];
             }
             void Add(string kernel, string model, string today, List<(Row Row, Timing T)> pts, Func<Row, (double Unit, double Fixed)> features)
             {
                 if (pts.Count == 0) return;
-                var (a, b) = LeastSquares(pts.Select(p => (features(p.Row).Unit, features(p.Row).Fixed, p.T.Median)).ToList());
+                var (a, b) = LeastSquares(pts.Select(p => (features(p.Row).Unit, features(p.Row).Fixed, p.T.Ns)).ToList());
                 fits.Add(new Fit(kernel, model, a, b, today, pts.Count, Ratio(pts, kernel)));
             }
 
@@ -149,8 +150,8 @@ namespace KernelCalibration
             foreach (var size in KernelPlanner.BlockSizes)
             {
                 var pts = Own("block").Where(p => p.Row.Auto.BlockSize == size).ToList();
-                Add("block", $"ns = a x blocks + b x tiles, {size}x1 blocks", $"a {KernelPlanner.NsPerBlock(size)}, b {KernelPlanner.NsPerTile}", pts,
-                    r => (r.Auto.Blocks, (r.Case.N + size - 1) / size));
+                Add("block", $"ns = a x blocks + b x rows (tiles x {size}), {size}x1 blocks", $"a {KernelPlanner.NsPerBlock(size)}, b {KernelPlanner.NsPerBlockRow}", pts,
+                    r => (r.Auto.Blocks, (double)(r.Case.N + size - 1) / size * size));
             }
             Add("unrolled", "ns = a x nonzeros + b x rows", $"a {KernelPlanner.NsPerUnrolledNonzero}, b {KernelPlanner.NsPerUnrolledRow}", Own("unrolled").ToList(), r => (r.Auto.Nonzeros, r.Case.N));
             return fits;
