@@ -8,6 +8,9 @@
 //       Loads the model assemblies, times Predict (and PredictBatch) per layer, checks every kernel's output against
 //       a double-precision reference, asks the planner what it predicts, fits the per-unit constants, and writes
 //       calibration.json and calibration.md.
+//   KernelCalibration plan --onnx <file.onnx> | --bench mlp784_s90|mlp784_b90|mlp1024_s90|...
+//       The planner's costs and choice per layer of an MLP (a Gemm/Relu ONNX file, or a benchmark-suite MLP rebuilt
+//       with its seeds), before the generator's passes (which may remove dead neurons first).
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -42,6 +45,8 @@ try
     {
         case "write":
             return Write(opts["dir"], set);
+        case "plan":
+            return PlanCommand(opts.TryGetValue("onnx", out var onnxPath) ? BenchModels.Mlp.FromOnnx(File.ReadAllBytes(onnxPath)) : BenchMlp(opts["bench"]));
         case "run":
             Timing.UseMin = opts.GetValueOrDefault("stat", "median") == "min";
             var runner = new CalibrationRunner
@@ -103,6 +108,26 @@ static int Write(string dir, string set)
     WriteIfChanged(Path.Combine(dir, "groups.txt"), Encoding.UTF8.GetBytes(string.Join("\n", groups) + "\n"));
     Console.WriteLine($"KernelCalibration: {cases.Count} layers, {cases.Sum(c => c.Kernels.Count)} classes in {groups.Count} groups; " +
         $"about {literals / 1e6:0.00} M weight literals (block counted at 8 rows) and {unrolled / 1e3:0.0} k unrolled statements");
+    return 0;
+}
+
+static BenchModels.Mlp BenchMlp(string name)
+{
+    var m = System.Text.RegularExpressions.Regex.Match(name, "^mlp(784|1024)_([sb])([0-9]+)$");
+    if (!m.Success) throw new ArgumentException($"unknown benchmark model '{name}' (mlp784_s90, mlp1024_b90, ...)");
+    int[] widths = m.Groups[1].Value == "784" ? new[] { 784, 512, 512, 10 } : new[] { 1024, 2048, 2048, 1024 };
+    var mlp = BenchModels.Mlp.Random(widths, ulong.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+    double sparsity = int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) / 100.0;
+    return sparsity == 0 ? mlp : mlp.PruneLayerwise(sparsity, m.Groups[2].Value == "b" ? 8 : 1);
+}
+
+static int PlanCommand(BenchModels.Mlp mlp)
+{
+    foreach (var layer in mlp.Layers)
+    {
+        var p = Planner.Plan(layer);
+        Console.WriteLine($"{layer.K}x{layer.N} nonzeros {p.Nonzeros}: {p.KernelName} (dense {p.DenseCostNs:0}, block {p.BlockSize}x1 {p.BlockCostNs:0}, sparse {p.SparseCostNs:0}, unrolled {p.UnrolledCostNs:0} ns)");
+    }
     return 0;
 }
 
