@@ -4,9 +4,9 @@
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
 // Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Tanh                       [1,12]                 192       192      0.0%  dense SIMD (~11.6 ns); batch: dense 8x16 tiles (~106.8 ns/16 samples)
-// 1      Dense+LeakyRelu                  [1,12]                 144       144      0.0%  dense SIMD (~8.9 ns); batch: dense 8x16 tiles (~87.6 ns/16 samples)
-// 2      Dense                            [1,5]                   60        60      0.0%  dense SIMD (~8.9 ns); batch: dense 8x16 tiles (~43.8 ns/16 samples)
+// 0      Dense+Tanh                       [1,12]                 192       192      0.0%  dense SIMD (~10 ns); batch: dense 8x16 tiles (~106.8 ns/16 samples)
+// 1      Dense+LeakyRelu                  [1,12]                 144       144      0.0%  dense SIMD (~7.7 ns); batch: dense 8x16 tiles (~87.6 ns/16 samples)
+// 2      Dense                            [1,5]                   60        60      0.0%  dense SIMD (~7.7 ns); batch: dense 8x16 tiles (~43.8 ns/16 samples)
 // 3      Softmax                          [1,5]                                           elementwise
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
@@ -130,7 +130,7 @@ namespace Snapshots
         }
 
         // Layer 0: Gemm '/0/Gemm' + Tanh '/1/Tanh'
-        //   y = Tanh of W x + b: [1,16] -> [1,12]; W [12,16] has 192 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 11.6 ns, sparse rows 96.2 ns, 16x1 blocks 14.8 ns, unrolled 57.4 ns).
+        //   y = Tanh of W x + b: [1,16] -> [1,12]; W [12,16] has 192 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 10 ns, sparse rows 90 ns, 16x1 blocks 21.8 ns, unrolled 61.2 ns).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
@@ -217,7 +217,7 @@ namespace Snapshots
         };
 
         // Layer 1: Gemm '/2/Gemm' + LeakyRelu '/3/LeakyRelu'
-        //   y = LeakyRelu(alpha=0.100000001f) of W x + b: [1,12] -> [1,12]; W [12,12] has 144 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 8.9 ns, sparse rows 73.7 ns, 16x1 blocks 11.3 ns, unrolled 43.9 ns).
+        //   y = LeakyRelu(alpha=0.100000001f) of W x + b: [1,12] -> [1,12]; W [12,12] has 144 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 73.2 ns, 16x1 blocks 18.3 ns, unrolled 46.8 ns).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
@@ -290,7 +290,7 @@ namespace Snapshots
         };
 
         // Layer 2: Gemm '/4/Gemm'
-        //   y = W x + b: [1,12] -> [1,5]; W [5,12] has 60 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 8.9 ns, sparse rows 30.7 ns, 8x1 blocks 10.1 ns, unrolled 18.3 ns).
+        //   y = W x + b: [1,12] -> [1,5]; W [5,12] has 60 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 30.5 ns, 8x1 blocks 13.1 ns, unrolled 19.5 ns).
         private static void Layer2(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer2_Weights, Layer2_Bias, x, y);

@@ -4,8 +4,8 @@
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
 // Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Relu (-0 in, -4 out)       [1,12]                  96        18     81.3%  dense SIMD (~6.3 ns); batch: sparse rows (~45.6 ns/16 samples)
-// 1      Dense (-4 in, -0 out)            [1,3]                   36         5     86.1%  unrolled (~2.3 ns); batch: sparse rows (~12 ns/16 samples)
+// 0      Dense+Relu (-0 in, -4 out)       [1,12]                  96        18     81.3%  dense SIMD (~5.5 ns); batch: sparse rows (~45.6 ns/16 samples)
+// 1      Dense (-4 in, -0 out)            [1,3]                   36         5     86.1%  unrolled (~2.4 ns); batch: sparse rows (~12 ns/16 samples)
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
 
@@ -119,7 +119,7 @@ namespace Snapshots
         }
 
         // Layer 0: Gemm 'fc1' + Relu 'relu1'
-        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 6.3 ns, sparse rows 14.5 ns, 16x1 blocks 7.9 ns, unrolled 8.6 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 5.5 ns, sparse rows 29.1 ns, 4x1 blocks 14.6 ns, unrolled 9 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
@@ -174,7 +174,7 @@ namespace Snapshots
         };
 
         // Layer 1: Gemm 'fc2'
-        //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: unrolled: 5 multiply-adds as straight-line code with the weights as literals (cost model: dense 8.9 ns, sparse rows 3.9 ns, 4x1 blocks 3.9 ns, unrolled 2.3 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: unrolled: 5 multiply-adds as straight-line code with the weights as literals (cost model: dense 7.7 ns, sparse rows 7.5 ns, 4x1 blocks 4.9 ns, unrolled 2.4 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
             Layer1_Part0(x, y);
