@@ -40,6 +40,19 @@ namespace PrunedCodegen.Emitting
                     EmitConvTiles(layer, c);
                     return true;
                 }
+                case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Pointwise:
+                {
+                    // ReLU and Clip are applied in the kernel's store; other activations in a pass after it.
+                    var (low, high) = FusedBounds(c.Activation);
+                    string bias = c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty";
+                    _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+                    _w.Line($"{K}.ConvPointwise(x, y, {layer}_Geometry, {bias}, {layer}_GroupWeights, {layer}_ChannelOffsets, {layer}_GroupStarts, {CSharpLiterals.Float(low)}, {CSharpLiterals.Float(high)});");
+                    if (!FusedInDepthwise(c.Activation)) EmitActivation(c.Activation, "y");
+                    _w.Close();
+                    _w.Line();
+                    EmitConvPointwise(layer, c);
+                    return true;
+                }
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Depthwise:
                 {
                     // ReLU and Clip are applied in the kernel's store; other activations in a pass after it.
@@ -208,6 +221,44 @@ namespace PrunedCodegen.Emitting
             if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
         }
 
+        /// <summary>
+        /// Per group of 4 filters, the input channels any of them reads: the channel's offset c * plane into an image, and
+        /// the four filters' weights (zero past the last filter).
+        /// </summary>
+        private void EmitConvPointwise(string layer, ConvOp c)
+        {
+            var g = c.Geometry;
+            int filters = ConvPlanner.TileFilters, plane = g.In[0] * g.In[1] * g.In[2];
+            var weights = new List<float>();
+            var offsets = new List<int>();
+            var starts = new List<int> { 0 };
+            for (int first = 0; first < g.OutChannels; first += filters)
+            {
+                int count = System.Math.Min(filters, g.OutChannels - first);
+                for (int ch = 0; ch < g.InChannels; ch++)
+                {
+                    if (!Enumerable.Range(first, count).Any(m => c.Weights![m * c.FilterLength + ch] != 0f)) continue;
+                    offsets.Add(ch * plane);
+                    for (int f = 0; f < filters; f++) weights.Add(f < count ? c.Weights![(first + f) * c.FilterLength + ch] : 0f);
+                }
+                starts.Add(offsets.Count);
+            }
+            _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
+            EmitIntData($"{layer}_Geometry", g.ToTable());
+            _w.Line($"// {I(offsets.Count)} input channels read over {I(starts.Count - 1)} groups of {I(filters)} filters (channels zero in all of a group's filters left out): [channel][{I(filters)} filters] weights; each channel's offset (channel x {I(plane)} positions); where each group starts.");
+            EmitFloatData($"{layer}_GroupWeights", weights);
+            EmitIntData($"{layer}_ChannelOffsets", offsets);
+            EmitIntData($"{layer}_GroupStarts", starts);
+            if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
+        }
+
+        private static (float Low, float High) FusedBounds(Activation a) => a.Kind switch
+        {
+            ActivationKind.Relu => (0f, float.PositiveInfinity),
+            ActivationKind.Clip => (a.Min, a.Max),
+            _ => (float.NegativeInfinity, float.PositiveInfinity),
+        };
+
         private static bool FusedInDepthwise(Activation a) => a.Kind == ActivationKind.Relu || a.Kind == ActivationKind.Clip;
 
         private static int ConvNonzeros(ConvOp c) => c.Weights?.Count(w => w != 0f) ?? 0;
@@ -261,11 +312,13 @@ namespace PrunedCodegen.Emitting
                     string unreadText = unread == 0 ? "" : $" {I(unread)} input channel(s) are read by no remaining tap and never loaded.";
                     var plan = ConvPlanOf(c);
                     string costs = $"cost model: taps {Ns(plan.TapsCostNs)} ns, channels {(double.IsInfinity(plan.ChannelsCostNs) ? "n/a" : Ns(plan.ChannelsCostNs) + " ns")}, tiles {(double.IsInfinity(plan.TilesCostNs) ? "n/a" : Ns(plan.TilesCostNs) + " ns")}"
-                        + (double.IsInfinity(plan.DepthwiseCostNs) ? "" : $", depthwise {Ns(plan.DepthwiseCostNs)} ns");
+                        + (double.IsInfinity(plan.DepthwiseCostNs) ? "" : $", depthwise {Ns(plan.DepthwiseCostNs)} ns")
+                        + (double.IsInfinity(plan.PointwiseCostNs) ? "" : $", pointwise {Ns(plan.PointwiseCostNs)} ns");
                     string kernel = plan.Kernel switch
                     {
                         ConvKernelKind.Taps => "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)",
                         ConvKernelKind.Depthwise => $"depthwise, {I(g.OutChannels / g.InChannels)} filter(s) per input channel: per filter and output row, the row in vector registers with one broadcast-weight FMA per nonzero tap, D/H padding skipped, W padding{(g.Stride[2] > 1 ? " and the stride" : "")} staged per channel (Vector512/256/128, scalar fallback){(FusedInDepthwise(c.Activation) ? ", " + c.Activation.Kind + " fused into the store" : "")}",
+                        ConvKernelKind.Pointwise => $"pointwise (1x1 as a GEMM over the {I(g.OutPlane)} positions): register tiles of 4 filters x 2 vectors of positions read in place, {I(plan.TileTaps)} group input channels (channels zero in all 4 filters skipped) (Vector512/256/128, scalar fallback){(FusedInDepthwise(c.Activation) ? ", " + c.Activation.Kind + " fused into the store" : "")}",
                         ConvKernelKind.Channels => $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)",
                         _ => $"register tiles of 4 filters x 2 vectors of positions over the flattened padded input, {I(plan.TileTaps)} tile tap rows (Vector512/256/128, scalar fallback){(c.Activation.Kind == ActivationKind.Relu ? ", ReLU fused into the store" : "")}",
                     };
@@ -300,6 +353,7 @@ namespace PrunedCodegen.Emitting
         {
             ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Channels => $"conv channels SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Tiles => $"conv tiles SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
+            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Pointwise => $"conv pointwise SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Depthwise => $"conv depthwise SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null => $"conv taps SIMD rows (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp c when c.Weights != null => "conv",

@@ -15,16 +15,19 @@ namespace PrunedCodegen.Planning
         Tiles,
         /// <summary>Depthwise (group = input channels): per filter, output rows in vector registers, one broadcast-weight FMA per nonzero tap.</summary>
         Depthwise,
+        /// <summary>1x1, stride 1, unpadded, ungrouped: a GEMM in register tiles of 4 filters x 2 vectors of positions, read in place (zero input channels of a tile skipped).</summary>
+        Pointwise,
     }
 
     internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps,
-        double DepthwiseCostNs)
+        double DepthwiseCostNs, double PointwiseCostNs)
     {
         public double ChosenCostNs => Kernel switch
         {
             ConvKernelKind.Taps => TapsCostNs,
             ConvKernelKind.Channels => ChannelsCostNs,
             ConvKernelKind.Depthwise => DepthwiseCostNs,
+            ConvKernelKind.Pointwise => PointwiseCostNs,
             _ => TilesCostNs,
         };
     }
@@ -40,7 +43,10 @@ namespace PrunedCodegen.Planning
     /// The depthwise kernel (group = input channels > 1, any channel multiplier) pays per output row of each filter a
     /// fixed cost (listing the row's taps) and a store per vector of 16 outputs, per nonzero tap one FMA per vector of
     /// 16 outputs, and a row copy per input row when the input is staged (W padding or W stride).
-    /// Forcing: dense picks tiles where they apply, else channels, else depthwise; block picks channels; sparse picks taps
+    /// The pointwise kernel (1x1, stride 1, no padding, group 1) pays per tile of 4 filters and step of 32 positions one
+    /// step per input channel the tile reads (as the tile kernel, without its staging copies), plus a store per filter
+    /// and vector of 16 positions.
+    /// Forcing: dense picks pointwise where it applies, else tiles, else channels, else depthwise; block picks channels; sparse picks taps
     /// (so block and sparse keep the generic tap kernel for depthwise layers).
     /// </summary>
     internal static class ConvPlanner
@@ -56,6 +62,7 @@ namespace PrunedCodegen.Planning
         public const double NsPerRowCopy = 2.0;
         public const double NsPerDepthwiseRow = 1.0;
         public const double NsPerDepthwiseFma = 0.5;
+        public const double NsPerPointwiseStep = 1.0;
 
         /// <summary>Filters per tile and positions per step of the tile kernel (mirror Kernels.ConvTileFilters and two Vector512).</summary>
         public const int TileFilters = 4, TilePositions = 32;
@@ -81,6 +88,14 @@ namespace PrunedCodegen.Planning
             long pW = g.In[2] + g.PadBegin[2] + g.PadEnd[2], sW = g.Stride[2];
             bool direct = sW == 1 && pW == g.In[2];
             return direct || (long)g.In[0] * g.In[1] * sW * ((pW + sW - 1) / sW) <= Emitting.ModelEmitter.MaxTileStack;
+        }
+
+        /// <summary>Whether the pointwise kernel applies: constant weights, group 1, every kernel extent and stride 1, no padding.</summary>
+        public static bool PointwisePossible(ConvOp conv)
+        {
+            var g = conv.Geometry;
+            return conv.Weights != null && conv.Group == 1 && g.Kernel.All(k => k == 1) && g.Stride.All(s => s == 1)
+                && g.PadBegin.All(p => p == 0) && g.PadEnd.All(p => p == 0);
         }
 
         /// <summary>Per tile of 4 filters, the tap rows (input channel, kernel offset) where any of the four has a nonzero weight.</summary>
@@ -111,8 +126,11 @@ namespace PrunedCodegen.Planning
             double taps = g.Images * nonzeroTaps * (NsPerTap + rows * (NsPerTapRow + Math.Ceiling(g.Out[2] / 8.0) * NsPerRowVector));
             double channels = g.Images * g.OutPlane * (NsPerPosition + tapRows * (NsPerGather + Math.Ceiling(filters / 16.0) * NsPerChannelFma) + filters * NsPerStore);
             bool channelsPossible = conv.Group == 1 && tapRows <= Emitting.ModelEmitter.MaxConvColumn && filters <= Emitting.ModelEmitter.MaxConvColumn;
-            bool tilesPossible = TilesPossible(conv);
-            int tileTaps = tilesPossible ? TileTaps(conv) : 0;
+            bool tilesPossible = TilesPossible(conv), pointwisePossible = PointwisePossible(conv);
+            int tileTaps = tilesPossible || pointwisePossible ? TileTaps(conv) : 0;
+            double pointwise = pointwisePossible
+                ? g.Images * (tileTaps * Math.Ceiling(g.OutPlane / (double)TilePositions) * NsPerPointwiseStep + filters * Math.Ceiling(g.OutPlane / 16.0) * NsPerStore)
+                : double.PositiveInfinity;
             double tiles = double.PositiveInfinity;
             if (tilesPossible)
             {
@@ -130,16 +148,18 @@ namespace PrunedCodegen.Planning
                 : double.PositiveInfinity;
             var kind = choice switch
             {
+                KernelChoice.DenseSimd when pointwisePossible => ConvKernelKind.Pointwise,
                 KernelChoice.DenseSimd when tilesPossible => ConvKernelKind.Tiles,
                 KernelChoice.DenseSimd when channelsPossible => ConvKernelKind.Channels,
                 KernelChoice.DenseSimd when depthwisePossible => ConvKernelKind.Depthwise,
                 KernelChoice.BlockSparse when channelsPossible => ConvKernelKind.Channels,
                 KernelChoice.SparseRows or KernelChoice.BlockSparse => ConvKernelKind.Taps,
+                _ when pointwise <= taps && pointwise <= tiles && pointwise <= channels => ConvKernelKind.Pointwise,
                 _ when depthwise <= taps && depthwise <= tiles && depthwise <= channels => ConvKernelKind.Depthwise,
                 _ when tiles <= channels && tiles <= taps => ConvKernelKind.Tiles,
                 _ => channels < taps ? ConvKernelKind.Channels : ConvKernelKind.Taps,
             };
-            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise);
+            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise, pointwise);
         }
     }
 }
