@@ -4,13 +4,13 @@ using System.Collections.Generic;
 namespace PrunedCodegen.Emitting
 {
     /// <summary>
-    /// Large weight and index arrays as one compact constant: their little-endian bytes in base64. Compiling
-    /// element literals costs the C# compiler ~44 s and ~1.2 GB per million floats (docs/benchmarks.md, "Build
-    /// cost"). A regular string literal of the same data costs almost nothing (one constant), but lives in the
-    /// assembly's user-string heap, which holds 16 MB for the whole assembly; a UTF-8 literal (<c>"..."u8</c>, C# 11)
-    /// has no such limit but costs the compiler ~0.2 KB of memory and ~2 µs per char (it lowers to one constant per
-    /// byte): still several times cheaper than float literals. So each model takes string literals up to a budget,
-    /// then UTF-8 literals. Generated code decodes a blob once, when the class is first used, into a static readonly array.
+    /// Large weight and index arrays as one compact constant: their little-endian bytes in base64. Compiling element
+    /// literals costs the C# compiler ~44 s and ~1.2 GB per million floats (docs/benchmarks.md, "Build cost"). A regular
+    /// string literal of the same data costs almost nothing (one constant), but lives in the assembly's user-string heap,
+    /// where every string must start within the first 16 MB; a UTF-8 literal (<c>"..."u8</c>, C# 11) has no such limit
+    /// but costs the compiler ~0.8 KB of memory and up to ~8 µs per float (measured, not profiled): still cheaper than
+    /// float literals. So each model takes string literals up to a budget, then UTF-8 literals. Generated code decodes a
+    /// blob once, when the class is first used, into a static readonly array.
     /// </summary>
     internal static class DataBlob
     {
@@ -21,8 +21,9 @@ namespace PrunedCodegen.Emitting
         public const int MinElements = 4096;
 
         /// <summary>
-        /// Chars of string-literal blobs one model may use: 3M chars are 6 MB of the 16 MB user-string heap (2 bytes
-        /// per char), so that two large models and the program's own strings still fit one assembly. About 560,000
+        /// Chars of string-literal blobs one model may use: 3M chars are 6 MB of the user-string heap (2 bytes per
+        /// char), in whose first 16 MB every string must start, so that two large models and the program's own
+        /// strings still fit one assembly. About 560,000
         /// floats; arrays beyond it are UTF-8 literals (C# 11+) or, on older language versions, element literals.
         /// </summary>
         public const long MaxStringLiteralChars = 3L * 1024 * 1024;
