@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 using PrunedCodegen.Diagnostics;
@@ -21,9 +22,15 @@ namespace PrunedCodegen.Generator
     {
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
+            // Whether the consumer's C# has UTF-8 string literals (C# 11+): decides how large arrays are emitted.
+            // Reduced to a bool, so that only a language version change regenerates.
+            var utf8Literals = context.ParseOptionsProvider
+                .Select((options, _) => options is CSharpParseOptions csharp && csharp.LanguageVersion >= LanguageVersion.CSharp11);
+
             var inputs = context.AdditionalTextsProvider
                 .Combine(context.AnalyzerConfigOptionsProvider)
-                .Select((pair, cancellationToken) => ReadModel(pair.Left, pair.Right))
+                .Combine(utf8Literals)
+                .Select((pair, cancellationToken) => ReadModel(pair.Left.Left, pair.Left.Right, pair.Right))
                 .Where(input => input != null)
                 .Select((input, _) => input!)
                 .WithTrackingName(TrackingNames.ModelInputs);
@@ -50,7 +57,7 @@ namespace PrunedCodegen.Generator
             // GetTypesByMetadataName, not GetTypeByMetadataName: the latter returns null when two references define the type.
             !compilation.GetTypesByMetadataName(RequiredTypeMetadataName).IsEmpty;
 
-        private static ModelInput? ReadModel(AdditionalText text, AnalyzerConfigOptionsProvider provider)
+        private static ModelInput? ReadModel(AdditionalText text, AnalyzerConfigOptionsProvider provider, bool utf8Literals)
         {
             var options = provider.GetOptions(text);
             if (!options.TryGetValue("build_metadata.AdditionalFiles.PrunedCodegenModel", out var flag) ||
@@ -71,6 +78,7 @@ namespace PrunedCodegen.Generator
             {
                 Kernel = kernel ?? KernelChoice.Auto,
                 LayerKernels = layerKernels ?? "",
+                Utf8StringLiterals = utf8Literals,
             };
             if (kernel == null)
                 return new ModelInput(text.Path, compileOptions, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",

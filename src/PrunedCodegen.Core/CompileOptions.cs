@@ -27,6 +27,19 @@ namespace PrunedCodegen
         /// </summary>
         public string LayerKernels { get; init; } = "";
 
+        /// <summary>
+        /// Whether the consumer's C# has UTF-8 string literals (<c>"..."u8</c>, C# 11+): large data arrays beyond the
+        /// string-literal budget are then emitted as UTF-8 base64 blobs, otherwise as element literals. The generator
+        /// reads it from the consumer's parse options; true (the .NET 8 SDK's default, C# 12) when the core is used directly.
+        /// </summary>
+        public bool Utf8StringLiterals { get; init; } = true;
+
+        /// <summary>Arrays of at least this many elements become blobs (tests set it out of reach to get literals only).</summary>
+        internal int BlobMinElements { get; init; } = Emitting.DataBlob.MinElements;
+
+        /// <summary>Chars of string-literal blobs per model before UTF-8 blobs take over (tests set 0 to get UTF-8 blobs only).</summary>
+        internal long StringBlobMaxChars { get; init; } = Emitting.DataBlob.MaxStringLiteralChars;
+
         /// <summary>Parses a kernel name as written in PrunedModel metadata; null when it is not one.</summary>
         public static KernelChoice? ParseKernel(string text) => text.Trim().ToLowerInvariant() switch
         {

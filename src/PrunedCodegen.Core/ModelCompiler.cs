@@ -85,8 +85,11 @@ namespace PrunedCodegen
                         throw new ModelCompileException(DiagnosticIds.InvalidOptions, $"LayerKernels names layer {layer}, which is not a layer with weights (see the generated file's layer table)");
                 var buffers = BufferPlan.Create(graph);
                 cancellationToken.ThrowIfCancellationRequested();
-                string source = new ModelEmitter(graph, options, buffers, plans).Emit(cancellationToken);
-                return new CompileResult(source, new[] { Summary(options, graph, plans) });
+                var emitter = new ModelEmitter(graph, options, buffers, plans);
+                string source = emitter.Emit(cancellationToken);
+                var diagnostics = new List<PcgDiagnostic> { Summary(options, graph, plans) };
+                if (BuildCost.Check(emitter.DataSize, options) is PcgDiagnostic slow) diagnostics.Add(slow);
+                return new CompileResult(source, diagnostics);
             }
             catch (ModelCompileException e)
             {

@@ -31,6 +31,8 @@ namespace PrunedCodegen.Diagnostics
         public const string WeightsTooLarge = "PCG0020";
         /// <summary>The graph has more nodes than <see cref="ModelLimits.MaxNodes"/>, or is deeper than <see cref="ModelLimits.MaxGraphDepth"/>.</summary>
         public const string GraphTooLarge = "PCG0021";
+        /// <summary>Warning: the model's embedded data is estimated to make every build of the project slow (see PrunedCodegen.Emitting.BuildCost).</summary>
+        public const string SlowBuild = "PCG0022";
         /// <summary>An unexpected internal error; the message says what failed. Please report it.</summary>
         public const string InternalError = "PCG0099";
         /// <summary>Informational per-model summary (layers, nonzeros, kernels).</summary>

@@ -51,6 +51,7 @@ namespace PrunedCodegen.Emitting
         private readonly string[] _inputLengthNames;
         private readonly string[] _outputLengthNames;
         private readonly BatchPlan? _batch;
+        private readonly string _decodeBlobName;
 
         public ModelEmitter(IrGraph graph, CompileOptions options, BufferPlan buffers, Dictionary<DenseOp, LayerPlan> plans)
         {
@@ -68,6 +69,7 @@ namespace PrunedCodegen.Emitting
             _inputLengthNames = graph.Inputs.Select(v => members.Take(Identifiers.Pascal(v.Name, "Input") + "Length")).ToArray();
             _outputLengthNames = graph.Outputs.Select(v => members.Take(Identifiers.Pascal(v.Name, "Output") + "Length")).ToArray();
             _batch = BatchPlan.TryCreate(graph, buffers, plans);
+            _decodeBlobName = members.Take("DecodeBlob");
         }
 
         public string Emit(CancellationToken cancellationToken)
@@ -96,6 +98,7 @@ namespace PrunedCodegen.Emitting
                 if (_batch != null && i < _batch.BatchedOps) EmitBatchOp(i, _graph.Ops[i]);
             }
             EmitConstants(cancellationToken);
+            EmitBlobDecoders();
             _w.Close();
             if (hasNamespace) _w.Close();
             return _w.ToString();
@@ -551,36 +554,6 @@ namespace PrunedCodegen.Emitting
                 EmitFloatData($"Constant_{I(i)}", c.Data!);
                 _w.Line();
             }
-        }
-
-        // ---- static data ----
-
-        private void EmitFloatData(string name, IReadOnlyList<float> values)
-        {
-            if (values.Count == 0)
-            {
-                _w.Line($"private static ReadOnlySpan<float> {name} => ReadOnlySpan<float>.Empty;");
-                return;
-            }
-            _w.Line($"private static ReadOnlySpan<float> {name} => new float[]");
-            _w.Line("{");
-            for (int i = 0; i < values.Count; i += ValuesPerLine)
-                _w.Line("    " + string.Join(", ", Enumerable.Range(i, Math.Min(ValuesPerLine, values.Count - i)).Select(j => CSharpLiterals.Float(values[j]))) + ",");
-            _w.Line("};");
-        }
-
-        private void EmitIntData(string name, IReadOnlyList<int> values)
-        {
-            if (values.Count == 0)
-            {
-                _w.Line($"private static ReadOnlySpan<int> {name} => ReadOnlySpan<int>.Empty;");
-                return;
-            }
-            _w.Line($"private static ReadOnlySpan<int> {name} => new int[]");
-            _w.Line("{");
-            for (int i = 0; i < values.Count; i += 16)
-                _w.Line("    " + string.Join(", ", Enumerable.Range(i, Math.Min(16, values.Count - i)).Select(j => I(values[j]))) + ",");
-            _w.Line("};");
         }
 
         // ---- descriptions ----
