@@ -13,7 +13,7 @@ namespace PrunedCodegen.Cli.Commands
         public Option<string> Scope { get; } = new Option<string>("--scope") { Description = "global: one threshold over all layers; layer: every layer loses the same fraction.", DefaultValueFactory = _ => "global" };
         public Option<string> Norm { get; } = new Option<string>("--norm") { Description = "How groups (neurons, blocks) are scored: l1 (mean |w|) or l2 (root mean square).", DefaultValueFactory = _ => "l1" };
         public Option<string> Pattern { get; } = new Option<string>("--pattern") { Description = "unstructured, block:RxC (R outputs x C inputs, e.g. block:8x1), or N:M (e.g. 2:4).", DefaultValueFactory = _ => "unstructured" };
-        public Option<int> Seed { get; } = new Option<int>("--seed") { Description = "Seed of the random method (and, in prune, of the fine-tunes' validation split and batch order).", DefaultValueFactory = _ => 0 };
+        public Option<int> Seed { get; } = new Option<int>("--seed") { Description = "Seed of the random method (and, in prune and sweep, of the fine-tunes' validation split and batch order).", DefaultValueFactory = _ => 0 };
         public Option<string[]> Exclude { get; } = new Option<string[]>("--exclude") { Description = "Layers to leave alone (node or weight names; repeat or separate with commas).", AllowMultipleArgumentsPerToken = true };
         public Option<bool> KeepFirstLast { get; } = new Option<bool>("--keep-first-last") { Description = "Leave the first and last layers alone." };
 

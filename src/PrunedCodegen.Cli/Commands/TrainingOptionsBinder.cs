@@ -7,20 +7,30 @@ using PrunedCodegen.Training.Fitting;
 
 namespace PrunedCodegen.Cli.Commands
 {
-    /// <summary>The training options shared by finetune and prune (its fine-tunes), and their translation into <see cref="TrainingOptions"/>.</summary>
+    /// <summary>The training options shared by finetune, prune (its fine-tunes) and sweep (its fine-tunes), and their translation into <see cref="TrainingOptions"/>.</summary>
     internal sealed class TrainingOptionsBinder
     {
-        /// <param name="scheduleName">"--schedule" in finetune; prune's --schedule is oneshot|gradual, so there it is "--lr-schedule".</param>
-        public TrainingOptionsBinder(string scheduleName)
+        /// <param name="scheduleName">"--schedule" in finetune; prune's --schedule is oneshot|gradual, so there (and in sweep) it is "--lr-schedule".</param>
+        /// <param name="trainingDataOnly">
+        /// Sweep's --data, --labels and --label-column describe its test data; there the training labels are --train-labels
+        /// and the label column is the sweep's own.
+        /// </param>
+        public TrainingOptionsBinder(string scheduleName, bool trainingDataOnly = false)
         {
             Schedule = scheduleName == "--schedule"
                 ? new Option<string>("--schedule", "--lr-schedule") { Description = LearningRateHelp, DefaultValueFactory = _ => "constant" }
                 : new Option<string>(scheduleName) { Description = LearningRateHelp, DefaultValueFactory = _ => "constant" };
+            _trainingDataOnly = trainingDataOnly;
+            Labels = trainingDataOnly
+                ? new Option<string?>("--train-labels") { Description = "Labels of --train-data in their own file (.csv with one column, or .npy), one per sample." }
+                : new Option<string?>("--labels") { Description = "Labels in their own file (.csv with one column, or .npy), one per sample." };
         }
+
+        private readonly bool _trainingDataOnly;
 
         private const string LearningRateHelp = "Learning rate per epoch: constant, step (halved at every third of the epochs), or cosine (annealed towards 0).";
 
-        public Option<string?> Labels { get; } = new Option<string?>("--labels") { Description = "Labels in their own file (.csv with one column, or .npy), one per sample." };
+        public Option<string?> Labels { get; }
         public Option<string?> LabelColumn { get; } = new Option<string?>("--label-column") { Description = "The CSV column holding the label (header name or 0-based index); default: a column named 'label'." };
         public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = "adam or sgd (with --momentum).", DefaultValueFactory = _ => "adam" };
         public Option<float?> LearningRate { get; } = new Option<float?>("--lr") { Description = "Base learning rate (default: 0.001 for adam, 0.05 for sgd)." };
@@ -36,7 +46,7 @@ namespace PrunedCodegen.Cli.Commands
         public void AddTo(Command command)
         {
             command.Add(Labels);
-            command.Add(LabelColumn);
+            if (!_trainingDataOnly) command.Add(LabelColumn);
             command.Add(Optimizer);
             command.Add(LearningRate);
             command.Add(Momentum);

@@ -16,6 +16,11 @@ namespace PrunedCodegen.Cli.Tests.Infrastructure
         public static string TestCsv => Path.Combine(Dir, "digits_test.csv");
         public static string TrainCsv => Path.Combine(Dir, "digits_train.csv");
 
+        /// <summary>The digits CNN (tools/fixtures/make_digits_cnn.py): input [n, 1, 8, 8], the same CSVs as the MLP.</summary>
+        public static string CnnDir => Path.Combine(AppContext.BaseDirectory, "fixtures", "digits_cnn");
+        public static string CnnDenseModel => Path.Combine(CnnDir, "digits_cnn_dense.onnx");
+        public static JsonElement CnnMetrics => JsonDocument.Parse(File.ReadAllText(Path.Combine(CnnDir, "digits_cnn_metrics.json"))).RootElement;
+
         public static JsonElement Metrics => JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "digits_metrics.json"))).RootElement;
 
         /// <summary>The test split: labels and 64 pixels per row, parsed here independently of the tool's CSV reader.</summary>

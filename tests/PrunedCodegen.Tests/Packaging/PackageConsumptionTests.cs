@@ -45,8 +45,9 @@ namespace PrunedCodegen.Tests.Packaging
                     throw new InvalidOperationException($"the temp folder {Root} lies inside the repository: the test projects would pick up its Directory.Build files");
                 Folder = Path.Combine(Root, "feed");
                 Directory.CreateDirectory(Folder);
-                // A version no cache can hold, and a global packages folder of our own (both, to be sure).
-                Version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "." + Guid.NewGuid().ToString("N").Substring(0, 6);
+                // A version no cache can hold, and a global packages folder of our own (both, to be sure). The random part
+                // starts with a letter: all-digit hex with a leading zero ("080585") is an invalid SemVer identifier.
+                Version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + ".r" + Guid.NewGuid().ToString("N").Substring(0, 6);
                 Cli = new DotnetCli(Path.Combine(Root, "nuget-packages"));
 
                 // The generator and core that this test run was built with (the test project references both), packed as is.
