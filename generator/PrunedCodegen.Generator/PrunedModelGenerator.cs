@@ -35,8 +35,15 @@ namespace PrunedCodegen.Generator
                 .Select((input, _) => input!)
                 .WithTrackingName(TrackingNames.ModelInputs);
 
+            // How many models the project has: string-literal blobs of all of them share one assembly's string heap
+            // (CS8103 past 16 MB), so each gets an equal share. Adding or removing a model regenerates the others.
+            var modelCount = inputs.Collect()
+                .Select((all, _) => all.Length)
+                .WithTrackingName(TrackingNames.ModelCount);
+
             var results = inputs
-                .Select((input, cancellationToken) => Generate(input, cancellationToken))
+                .Combine(modelCount)
+                .Select((pair, cancellationToken) => Generate(pair.Left, pair.Right, cancellationToken))
                 .WithTrackingName(TrackingNames.Generated);
 
             // Whether the consumer's target framework has what generated code needs (.NET 8+). Reduced to a bool, so
@@ -86,7 +93,7 @@ namespace PrunedCodegen.Generator
             return ModelFileReader.Read(text.Path, compileOptions);
         }
 
-        private static GenerationResult Generate(ModelInput input, System.Threading.CancellationToken cancellationToken)
+        private static GenerationResult Generate(ModelInput input, int modelCount, System.Threading.CancellationToken cancellationToken)
         {
             string hint = (input.Options.Namespace.Length > 0 ? input.Options.Namespace + "." : "") + input.Options.ClassName + ".g.cs";
             if (input.ReadError != null)
@@ -97,7 +104,8 @@ namespace PrunedCodegen.Generator
             var (bytes, error) = ModelFileReader.ReadBytes(input.Path, input.Options);
             if (bytes == null)
                 return new GenerationResult(input.Path, hint, null, new[] { error! });
-            var result = ModelCompiler.Compile(bytes, input.Options, cancellationToken);
+            var options = input.Options with { StringBlobMaxChars = DataBlob.StringBudgetPerModel(modelCount) };
+            var result = ModelCompiler.Compile(bytes, options, cancellationToken);
             return new GenerationResult(input.Path, hint, result.Source, result.Diagnostics);
         }
 

@@ -6,6 +6,9 @@ namespace PrunedCodegen.Generator
         /// <summary>PrunedModel items with their options, bytes and content fingerprint.</summary>
         public const string ModelInputs = nameof(ModelInputs);
 
+        /// <summary>How many models the project has (their string-literal blobs share one string heap).</summary>
+        public const string ModelCount = nameof(ModelCount);
+
         /// <summary>The generated source and diagnostics for each model.</summary>
         public const string Generated = nameof(Generated);
 

@@ -28,6 +28,16 @@ namespace PrunedCodegen.Emitting
         /// </summary>
         public const long MaxStringLiteralChars = 3L * 1024 * 1024;
 
+        /// <summary>
+        /// Chars of string-literal blobs all models of one assembly may use together: 6M chars, 12 MB of the 16 MB heap,
+        /// the rest left to the program's own strings. Past it the compiler fails with CS8103, so the generator shares it
+        /// out equally between the project's models (a project with many large models gets UTF-8 blobs for the rest).
+        /// </summary>
+        public const long StringHeapBudgetChars = 6L * 1024 * 1024;
+
+        /// <summary>Each model's share of <see cref="StringHeapBudgetChars"/>, at most <see cref="MaxStringLiteralChars"/>.</summary>
+        public static long StringBudgetPerModel(int models) => Math.Min(MaxStringLiteralChars, StringHeapBudgetChars / Math.Max(1, models));
+
         /// <summary>The number of base64 chars for <paramref name="elements"/> 4-byte elements.</summary>
         public static long Base64Length(int elements) => (4L * elements + 2) / 3 * 4;
 

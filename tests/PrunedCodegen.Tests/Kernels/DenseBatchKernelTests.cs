@@ -60,6 +60,11 @@ namespace PrunedCodegen.Tests.Kernels
             var source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { Kernel = KernelChoice.DenseSimd }).Source!;
             Assert.Contains("Kernels.DenseBatch(", source);
             Assert.Contains(activation == "Relu" ? "relu: true" : "relu: false", source);
+            // With 8+ outputs the batch kernel reads the single-sample kernel's [K][N] weights in place (the last row tile
+            // overlapping the one before); narrower layers get a zero-padded packed copy. Both layouts are checked here.
+            bool inPlace = n >= 8;
+            Assert.Contains(inPlace ? "packed: false" : "packed: true", source);
+            if (inPlace) Assert.DoesNotContain("_Packed", source); else Assert.Contains("_Packed", source);
             // Sums of up to 1000 products of magnitude ~2 in float32: the summation order alone moves them by ~1e-4.
             AssertBatchesMatchOrt(onnx, CompiledModel.Load(onnx, KernelChoice.DenseSimd), 1e-4f * (1 + k / 100), 1e-4f, $"{k}x{n} at {sparsity:P0} ({activation}), dense batch");
             AssertBatchesMatchOrt(onnx, CompiledModel.Load(onnx, KernelChoice.Auto), 1e-4f * (1 + k / 100), 1e-4f, $"{k}x{n} at {sparsity:P0} ({activation}), auto");

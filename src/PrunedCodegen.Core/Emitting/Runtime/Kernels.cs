@@ -575,40 +575,46 @@ namespace PrunedCodegen.Generated
 
         /// <summary>
         /// Batch of 16 samples, every weight: yT[r][s] = bias[r] + sum_p W[r, p] * xT[p][s], then ReLU when
-        /// <paramref name="relu"/> (NaN stays NaN). Weights are packed tile by tile as [tiles][k][8] (rows past n are
-        /// zero), so one tile reads one sequential run. Per input p a tile loads the 16 samples' x[p] once (one
-        /// Vector512, or two Vector256 / four Vector128 passes) and multiplies it by each of its 8 rows' weight
-        /// broadcast: 8 independent accumulators in registers, each weight read once per 16 samples.
-        /// The FMAs are fused where the hardware has them (Avx512F.FusedMultiplyAdd, Fma.MultiplyAdd,
+        /// <paramref name="relu"/> (NaN stays NaN). Two weight layouts: <paramref name="packed"/> = [tiles][k][8] (rows past
+        /// n zero), one sequential run per tile, for layers whose single-sample kernel keeps no dense copy; otherwise the
+        /// single-sample dense kernel's own input-major [k][n] array (n >= 8), read 8 rows at a time with a stride of n, so
+        /// that the model holds its weights once. There the last tile overlaps the one before it instead of sticking out.
+        /// Per input p a tile loads the 16 samples' x[p] once (one Vector512, or two Vector256 / four Vector128 passes) and
+        /// multiplies it by each of its 8 rows' weight broadcast: 8 independent accumulators in registers, each weight read
+        /// once per 16 samples. The FMAs are fused where the hardware has them (Avx512F.FusedMultiplyAdd, Fma.MultiplyAdd,
         /// AdvSimd.FusedMultiplyAdd in MulAdd above; a separate multiply and add otherwise).
         /// </summary>
-        public static void DenseBatch(ReadOnlySpan<float> packed, ReadOnlySpan<float> bias, ReadOnlySpan<float> xT, Span<float> yT, int k, int n, bool relu)
+        public static void DenseBatch(ReadOnlySpan<float> weights, bool packed, ReadOnlySpan<float> bias, ReadOnlySpan<float> xT, Span<float> yT, int k, int n, bool relu)
         {
             int tiles = (n + DenseBatchRows - 1) / DenseBatchRows;
-            if (k < 0 || n < 0 || packed.Length != tiles * k * DenseBatchRows || (!bias.IsEmpty && bias.Length < n) || xT.Length < k * BatchGroup || yT.Length < n * BatchGroup)
+            bool lengthsAgree = packed ? weights.Length == tiles * k * DenseBatchRows : n >= DenseBatchRows && weights.Length == k * n;
+            if (k < 0 || n < 0 || !lengthsAgree || (!bias.IsEmpty && bias.Length < n) || xT.Length < k * BatchGroup || yT.Length < n * BatchGroup)
                 throw new ArgumentException("dense batch layer data and span lengths disagree");
-            ref float w = ref MemoryMarshal.GetReference(packed);
+            ref float w = ref MemoryMarshal.GetReference(weights);
             ref float x = ref MemoryMarshal.GetReference(xT);
             ref float y = ref MemoryMarshal.GetReference(yT);
+            int stride = packed ? DenseBatchRows : n;
             Span<float> tileBias = stackalloc float[DenseBatchRows];
             Span<float> tail = stackalloc float[DenseBatchRows * BatchGroup];
             for (int t = 0; t < tiles; t++)
             {
                 int row = t * DenseBatchRows, rows = Math.Min(DenseBatchRows, n - row);
-                for (int r = 0; r < DenseBatchRows; r++) tileBias[r] = r < rows && !bias.IsEmpty ? bias[row + r] : 0f;
-                ref float wt = ref Unsafe.Add(ref w, (nint)t * k * DenseBatchRows);
+                // Packed: the last tile's missing rows are zero weights. In place: the last tile starts at n - 8, overlapping
+                // rows the tile before computed; only its last `rows` rows are copied out.
+                int first = packed || rows == DenseBatchRows ? row : n - DenseBatchRows;
+                for (int r = 0; r < DenseBatchRows; r++) tileBias[r] = first + r < n && !bias.IsEmpty ? bias[first + r] : 0f;
+                ref float wt = ref Unsafe.Add(ref w, packed ? (nint)t * k * DenseBatchRows : first);
                 ref float b = ref MemoryMarshal.GetReference(tileBias);
-                // The last tile may stick out past n: compute it into a small buffer and copy the rows that exist.
                 ref float dest = ref rows == DenseBatchRows ? ref Unsafe.Add(ref y, (nint)row * BatchGroup) : ref MemoryMarshal.GetReference(tail);
-                if (Vector512.IsHardwareAccelerated) DenseTile512(ref wt, k, ref x, ref b, relu, ref dest);
-                else if (Vector256.IsHardwareAccelerated) DenseTile256(ref wt, k, ref x, ref b, relu, ref dest);
-                else if (Vector128.IsHardwareAccelerated) DenseTile128(ref wt, k, ref x, ref b, relu, ref dest);
-                else DenseTileScalar(ref wt, k, ref x, ref b, relu, ref dest);
-                if (rows < DenseBatchRows) tail.Slice(0, rows * BatchGroup).CopyTo(yT.Slice(row * BatchGroup));
+                if (Vector512.IsHardwareAccelerated) DenseTile512(ref wt, stride, k, ref x, ref b, relu, ref dest);
+                else if (Vector256.IsHardwareAccelerated) DenseTile256(ref wt, stride, k, ref x, ref b, relu, ref dest);
+                else if (Vector128.IsHardwareAccelerated) DenseTile128(ref wt, stride, k, ref x, ref b, relu, ref dest);
+                else DenseTileScalar(ref wt, stride, k, ref x, ref b, relu, ref dest);
+                if (rows < DenseBatchRows) tail.Slice((row - first) * BatchGroup, rows * BatchGroup).CopyTo(yT.Slice(row * BatchGroup));
             }
         }
 
-        private static void DenseTile512(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        private static void DenseTile512(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
         {
             for (int s = 0; s < BatchGroup; s += Vector512<float>.Count)
             {
@@ -628,7 +634,7 @@ namespace PrunedCodegen.Generated
                     a5 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 5)), a5);
                     a6 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 6)), a6);
                     a7 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 7)), a7);
-                    wp = ref Unsafe.Add(ref wp, DenseBatchRows);
+                    wp = ref Unsafe.Add(ref wp, stride);
                     xs = ref Unsafe.Add(ref xs, BatchGroup);
                 }
                 ref float ys = ref Unsafe.Add(ref y, s);
@@ -647,7 +653,7 @@ namespace PrunedCodegen.Generated
         private static Vector512<float> Relu512(Vector512<float> v, bool relu) =>
             relu ? Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), Vector512<float>.Zero, v) : v;
 
-        private static void DenseTile256(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        private static void DenseTile256(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
         {
             for (int s = 0; s < BatchGroup; s += Vector256<float>.Count)
             {
@@ -667,7 +673,7 @@ namespace PrunedCodegen.Generated
                     a5 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 5)), a5);
                     a6 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 6)), a6);
                     a7 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 7)), a7);
-                    wp = ref Unsafe.Add(ref wp, DenseBatchRows);
+                    wp = ref Unsafe.Add(ref wp, stride);
                     xs = ref Unsafe.Add(ref xs, BatchGroup);
                 }
                 ref float ys = ref Unsafe.Add(ref y, s);
@@ -686,7 +692,7 @@ namespace PrunedCodegen.Generated
         private static Vector256<float> Relu256(Vector256<float> v, bool relu) =>
             relu ? Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), Vector256<float>.Zero, v) : v;
 
-        private static void DenseTile128(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        private static void DenseTile128(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
         {
             for (int s = 0; s < BatchGroup; s += Vector128<float>.Count)
             {
@@ -706,7 +712,7 @@ namespace PrunedCodegen.Generated
                     a5 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 5)), a5);
                     a6 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 6)), a6);
                     a7 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 7)), a7);
-                    wp = ref Unsafe.Add(ref wp, DenseBatchRows);
+                    wp = ref Unsafe.Add(ref wp, stride);
                     xs = ref Unsafe.Add(ref xs, BatchGroup);
                 }
                 ref float ys = ref Unsafe.Add(ref y, s);
@@ -725,14 +731,14 @@ namespace PrunedCodegen.Generated
         private static Vector128<float> Relu128(Vector128<float> v, bool relu) =>
             relu ? Vector128.ConditionalSelect(Vector128.LessThan(v, Vector128<float>.Zero), Vector128<float>.Zero, v) : v;
 
-        private static void DenseTileScalar(ref float w, int k, ref float x, ref float bias, bool relu, ref float y)
+        private static void DenseTileScalar(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
         {
             for (int r = 0; r < DenseBatchRows; r++)
             {
                 for (int s = 0; s < BatchGroup; s++)
                 {
                     float a = Unsafe.Add(ref bias, r);
-                    for (int p = 0; p < k; p++) a += Unsafe.Add(ref w, p * DenseBatchRows + r) * Unsafe.Add(ref x, p * BatchGroup + s);
+                    for (int p = 0; p < k; p++) a += Unsafe.Add(ref w, p * stride + r) * Unsafe.Add(ref x, p * BatchGroup + s);
                     Unsafe.Add(ref y, r * BatchGroup + s) = relu && a < 0f ? 0f : a;
                 }
             }
