@@ -36,10 +36,13 @@ namespace PrunedCodegen.Planning
         public const double UnrolledBytesPerNonzero = 16;
 
         /// <summary>
-        /// Largest layer (in nonzeros) the planner unrolls by itself: about 4 s of build time per such layer. Measured on
-        /// the 784-512-512-10 MLP at 98% (layers of 8,026 and 5,243 nonzeros): unrolled 15.1 us vs sparse rows 19.7 us.
+        /// Largest layer (in nonzeros) the planner unrolls by itself, now the same as the forced limit. The per-layer
+        /// calibration (tools/KernelCalibration, quiet run of 2026-11-25) found unrolled code faster than sparse rows
+        /// up to the forced limit: 512x512 at 95% (13,107 nonzeros) 4.6 us vs 5.6 us, 1024x1024 at 99% (10,486) 3.9 us
+        /// vs 5.6 us, the same in two earlier loaded runs; at 8,192 auto left those 1.2x and 1.4x slower. Build cost:
+        /// ~110 us of compile per unrolled statement (PCG0022's rate), ~1.8 s for a 16k-nonzero layer.
         /// </summary>
-        public const int AutoUnrolledMaxNonzeros = 8192;
+        public const int AutoUnrolledMaxNonzeros = 16384;
 
         /// <summary>Largest layer unrolled even when forced; larger layers get sparse rows instead (build time grows
         /// with code size: 50k statements take ~12 s to compile and run no faster than sparse rows).</summary>
