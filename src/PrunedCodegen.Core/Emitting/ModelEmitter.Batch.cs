@@ -69,16 +69,18 @@ namespace PrunedCodegen.Emitting
     {
         private void EmitBatchScratch()
         {
-            if (_batch!.GroupScratchLength <= MaxStackScratch)
-                _w.Line($"Span<float> scratchT = stackalloc float[{I(_batch.GroupScratchLength)}];");
+            // 16 spare floats: the scratch is sliced to a 64-byte boundary, so that each 16-sample row (64 bytes) is one
+            // cache line for the batch kernels' vector loads and stores (pinned when on the heap, so that it stays there).
+            if (_batch!.GroupScratchLength + 16 <= MaxStackScratch)
+                _w.Line($"Span<float> scratchT = {K}.Align64(stackalloc float[{I(_batch.GroupScratchLength + 16)}]);");
             else
-                _w.Line($"Span<float> scratchT = t_batchScratch ??= new float[{I(_batch.GroupScratchLength)}];");
+                _w.Line($"Span<float> scratchT = {K}.Align64(t_batchScratch ??= global::System.GC.AllocateArray<float>({I(_batch.GroupScratchLength + 16)}, pinned: true));");
         }
 
         private void EmitRunBatch()
         {
             var b = _batch!;
-            if (b.GroupScratchLength > MaxStackScratch)
+            if (b.GroupScratchLength + 16 > MaxStackScratch)
             {
                 _w.Line("[ThreadStatic] private static float[]? t_batchScratch;");
                 _w.Line();

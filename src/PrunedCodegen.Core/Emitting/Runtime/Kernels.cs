@@ -448,6 +448,17 @@ namespace PrunedCodegen.Generated
         /// <summary>Samples per group in the batch kernels: one Vector512, two Vector256 or four Vector128.</summary>
         public const int BatchGroup = 16;
 
+        /// <summary>
+        /// The span sliced to start on a 64-byte boundary; it needs 15 floats to spare. A Vector512 load of a 16-sample
+        /// row of the batch scratch then touches one cache line, not two. Only for memory that does not move (the stack,
+        /// pinned arrays).
+        /// </summary>
+        public static Span<float> Align64(Span<float> span)
+        {
+            nint address = Unsafe.ByteOffset(ref Unsafe.NullRef<float>(), ref MemoryMarshal.GetReference(span));
+            return span.Slice((int)((64 - (address & 63)) & 63) / 4);
+        }
+
         /// <summary>x holds <paramref name="count"/> samples of <paramref name="features"/> floats; writes them as [features][16], zero-padded.</summary>
         public static void ToBatch(ReadOnlySpan<float> x, int count, int features, Span<float> xT)
         {

@@ -89,7 +89,7 @@ namespace Snapshots
             if (batch >= 2)
             {
                 // Groups of 16 samples through the batch kernels (feature-major activations, vectorised across samples).
-                Span<float> scratchT = stackalloc float[720];
+                Span<float> scratchT = global::PrunedCodegen.Generated.Kernels.Align64(stackalloc float[736]);
                 Run_Batch(x, y, batch, scratchT);
                 return;
             }

@@ -87,7 +87,7 @@ namespace Snapshots
             if (batch >= 2)
             {
                 // Groups of 16 samples through the batch kernels (feature-major activations, vectorised across samples).
-                Span<float> scratchT = stackalloc float[368];
+                Span<float> scratchT = global::PrunedCodegen.Generated.Kernels.Align64(stackalloc float[384]);
                 Run_Batch(x, y, batch, scratchT);
                 return;
             }
