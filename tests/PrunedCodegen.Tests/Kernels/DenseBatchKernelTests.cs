@@ -89,6 +89,20 @@ namespace PrunedCodegen.Tests.Kernels
         }
 
         [Fact]
+        public void A_batch_scratch_too_large_for_the_stack_is_a_pinned_thread_static_array_and_gives_what_ONNX_Runtime_gives()
+        {
+            // (784 + 512 + 10) features x 16 samples exceed the 64 KB stack budget: the batch path's scratch is then a
+            // thread-static pinned array, sliced to a 64-byte boundary like the stack one.
+            byte[] onnx = Mlp(784, 512, 10, seed: 81).Build();
+            var source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.Contains("t_batchScratch ??= global::System.GC.AllocateArray<float>(", source);
+            Assert.Contains("pinned: true", source);
+            var model = CompiledModel.Load(onnx, KernelChoice.Auto);
+            AssertBatchesMatchOrt(onnx, model, 2e-4f, 1e-4f, "784-512-10, heap scratch");
+            Assert.Equal(0, model.AllocatedBytesBatch(64, new[] { CompiledModel.RandomInput(64 * 784, 4) }, iterations: 20));
+        }
+
+        [Fact]
         public void Each_layer_picks_its_batch_kernel_by_the_cost_model()
         {
             // Layer 0 dense, layer 1 90% sparse: the batch path runs them with different kernels.
