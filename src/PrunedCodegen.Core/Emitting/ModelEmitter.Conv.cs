@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using PrunedCodegen.Graph;
@@ -195,23 +196,12 @@ namespace PrunedCodegen.Emitting
             var g = c.Geometry;
             int volume = g.KernelVolume, filters = ConvPlanner.TileFilters;
             int pD = g.In[0] + g.PadBegin[0] + g.PadEnd[0], pH = g.In[1] + g.PadBegin[1] + g.PadEnd[1], pW = g.In[2] + g.PadBegin[2] + g.PadEnd[2];
-            var weights = new List<float>();
-            var offsets = new List<int>();
-            var starts = new List<int> { 0 };
-            for (int first = 0; first < g.OutChannels; first += filters)
+            var (weights, offsets, starts) = FilterTileRows(c, g.InChannels * volume, row =>
             {
-                int count = System.Math.Min(filters, g.OutChannels - first);
-                for (int ch = 0; ch < g.InChannels; ch++)
-                    for (int k = 0; k < volume; k++)
-                    {
-                        int row = ch * volume + k;
-                        if (!Enumerable.Range(first, count).Any(m => c.Weights![m * c.FilterLength + row] != 0f)) continue;
-                        int kd = k / (g.Kernel[1] * g.Kernel[2]), kh = k / g.Kernel[2] % g.Kernel[1], kw = k % g.Kernel[2];
-                        offsets.Add(((ch * pD + kd * g.Dilation[0]) * pH + kh * g.Dilation[1]) * pW + kw * g.Dilation[2]);
-                        for (int f = 0; f < filters; f++) weights.Add(f < count ? c.Weights![(first + f) * c.FilterLength + row] : 0f);
-                    }
-                starts.Add(offsets.Count);
-            }
+                int ch = row / volume, k = row % volume;
+                int kd = k / (g.Kernel[1] * g.Kernel[2]), kh = k / g.Kernel[2] % g.Kernel[1], kw = k % g.Kernel[2];
+                return ((ch * pD + kd * g.Dilation[0]) * pH + kh * g.Dilation[1]) * pW + kw * g.Dilation[2];
+            });
             _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
             EmitIntData($"{layer}_Geometry", g.ToTable());
             _w.Line($"// {I(offsets.Count)} tap rows over {I(starts.Count - 1)} tiles of {I(filters)} filters (rows zero in all of a tile's filters left out): [tap][{I(filters)} filters] weights; each tap's offset into the flattened input padded to {I(pD)}x{I(pH)}x{I(pW)}; where each tile starts.");
@@ -229,20 +219,8 @@ namespace PrunedCodegen.Emitting
         {
             var g = c.Geometry;
             int filters = ConvPlanner.TileFilters, plane = g.In[0] * g.In[1] * g.In[2];
-            var weights = new List<float>();
-            var offsets = new List<int>();
-            var starts = new List<int> { 0 };
-            for (int first = 0; first < g.OutChannels; first += filters)
-            {
-                int count = System.Math.Min(filters, g.OutChannels - first);
-                for (int ch = 0; ch < g.InChannels; ch++)
-                {
-                    if (!Enumerable.Range(first, count).Any(m => c.Weights![m * c.FilterLength + ch] != 0f)) continue;
-                    offsets.Add(ch * plane);
-                    for (int f = 0; f < filters; f++) weights.Add(f < count ? c.Weights![(first + f) * c.FilterLength + ch] : 0f);
-                }
-                starts.Add(offsets.Count);
-            }
+            // A 1x1 filter has one weight per input channel: a row is a channel, at offset channel x plane.
+            var (weights, offsets, starts) = FilterTileRows(c, g.InChannels, ch => ch * plane);
             _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
             EmitIntData($"{layer}_Geometry", g.ToTable());
             _w.Line($"// {I(offsets.Count)} input channels read over {I(starts.Count - 1)} groups of {I(filters)} filters (channels zero in all of a group's filters left out): [channel][{I(filters)} filters] weights; each channel's offset (channel x {I(plane)} positions); where each group starts.");
@@ -250,6 +228,31 @@ namespace PrunedCodegen.Emitting
             EmitIntData($"{layer}_ChannelOffsets", offsets);
             EmitIntData($"{layer}_GroupStarts", starts);
             if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
+        }
+
+        /// <summary>
+        /// Filters in tiles of <see cref="ConvPlanner.TileFilters"/>: per tile, every row of the filters' weights (input
+        /// channel x kernel position) that any of them uses, with its offset into the input and the tile's weights for
+        /// it (zero past the last filter); and where each tile starts. Shared by the tile and the pointwise kernels.
+        /// </summary>
+        private static (List<float> Weights, List<int> Offsets, List<int> Starts) FilterTileRows(ConvOp c, int rows, Func<int, int> offsetOfRow)
+        {
+            int filters = ConvPlanner.TileFilters, outChannels = c.Geometry.OutChannels;
+            var weights = new List<float>();
+            var offsets = new List<int>();
+            var starts = new List<int> { 0 };
+            for (int first = 0; first < outChannels; first += filters)
+            {
+                int count = System.Math.Min(filters, outChannels - first);
+                for (int row = 0; row < rows; row++)
+                {
+                    if (!Enumerable.Range(first, count).Any(m => c.Weights![m * c.FilterLength + row] != 0f)) continue;
+                    offsets.Add(offsetOfRow(row));
+                    for (int f = 0; f < filters; f++) weights.Add(f < count ? c.Weights![(first + f) * c.FilterLength + row] : 0f);
+                }
+                starts.Add(offsets.Count);
+            }
+            return (weights, offsets, starts);
         }
 
         private static (float Low, float High) FusedBounds(Activation a) => a.Kind switch
