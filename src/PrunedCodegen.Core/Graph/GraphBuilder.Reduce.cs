@@ -58,19 +58,34 @@ namespace PrunedCodegen.Graph
             if (x.IsBatched && axes.Contains(0)) throw BatchMix(where, "it reduces over the batch dim");
 
             string source = Source(node);
+            var final = keepDims
+                ? x.Shape.Select((d, i) => axes.Contains(i) ? 1 : d).ToArray()
+                : Enumerable.Range(0, rank).Where(d => !axes.Contains(d)).Select(d => x.Shape[d]).ToArray();
+            if (axes.Any(a => x.Shape[a] == 0))
+            {
+                // A reduction over an empty set is the reduction's identity (ONNX 18): 0 for a sum, -inf for a max, +inf
+                // for a min, NaN for a mean (0 / 0). Every output element is that constant.
+                float identity = kind switch
+                {
+                    ReduceKind.Sum => 0f,
+                    ReduceKind.Max => float.NegativeInfinity,
+                    ReduceKind.Min => float.PositiveInfinity,
+                    _ => float.NaN,
+                };
+                var data = Enumerable.Repeat(identity, Shapes.Count(final)).ToArray();
+                DefineOutput(node, 0, NewConstant(node.Outputs.FirstOrDefault() ?? "", final, data), where);
+                return true;
+            }
             var current = x;
             foreach (int axis in axes)
             {
                 var shape = (int[])current.Shape.Clone();
                 shape[axis] = 1;
-                if (current.Shape[axis] == 0)
-                    throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: reducing the empty axis {axis}");
                 var reduced = NewValue(node.Outputs.FirstOrDefault() ?? "", shape, x.IsBatched);
                 _graph.Ops.Add(new ReduceOp(kind, current, reduced, Shapes.Product(current.Shape, 0, axis), current.Shape[axis],
                     Shapes.Product(current.Shape, axis + 1, rank), source));
                 current = reduced;
             }
-            var final = keepDims ? current.Shape : Enumerable.Range(0, rank).Where(d => !axes.Contains(d)).Select(d => current.Shape[d]).ToArray();
             DefineOutput(node, 0, final.SequenceEqual(current.Shape) ? current : View(current, final, node), where);
             return true;
         }

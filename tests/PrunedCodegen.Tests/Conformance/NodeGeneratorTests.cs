@@ -18,7 +18,7 @@ namespace PrunedCodegen.Tests.Conformance
         public void Every_folder_through_the_roslyn_generator()
         {
             var names = NodeTestCase.AllNames();
-            var items = names.Select((n, i) => new GeneratorHarness.ModelItem(Path.Combine(NodeTestCase.Root, n, "model.onnx"), "M" + i, "NodeTests")).ToList();
+            var items = names.Select((n, i) => new GeneratorHarness.ModelItem(Path.Combine(NodeTestCase.FolderOf(n), "model.onnx"), "M" + i, "NodeTests")).ToList();
             var result = GeneratorHarness.Run(items);
 
             Assert.All(result.RunResult.Results, r => Assert.Null(r.Exception));

@@ -66,8 +66,29 @@ namespace PrunedCodegen.Tests.Infrastructure
             UnreadableReason = unreadableReason;
         }
 
-        /// <summary>shared/onnx-node-tests.</summary>
+        /// <summary>shared/onnx-node-tests: the folders of the ops the gate started with.</summary>
         public static string Root => Path.Combine(TestPaths.SharedDir, "onnx-node-tests");
+
+        /// <summary>
+        /// shared/onnx-node-tests-more: 489 further folders from the same upstream (shape ops, Resize, ConvTranspose, norms,
+        /// recurrent layers, ArgMax/TopK, integer and quantized ops). The gate reads both roots: a folder there whose ops
+        /// are all supported must pass like any other, and the rest must end in a precise diagnostic.
+        /// </summary>
+        public static string MoreRoot => Path.Combine(TestPaths.SharedDir, "onnx-node-tests-more");
+
+        /// <summary>Both roots, the original first (a name found in both is taken from the first).</summary>
+        public static IReadOnlyList<string> Roots => new[] { Root, MoreRoot };
+
+        /// <summary>The folder of a test by name, in whichever root holds it.</summary>
+        public static string FolderOf(string name)
+        {
+            foreach (string root in Roots)
+            {
+                string directory = Path.Combine(root, name);
+                if (System.IO.Directory.Exists(directory)) return directory;
+            }
+            throw new DirectoryNotFoundException($"No node test folder {name} under {Root} or {MoreRoot}.");
+        }
 
         public string Name { get; }
         public string Directory { get; }
@@ -94,16 +115,18 @@ namespace PrunedCodegen.Tests.Infrastructure
 
         public bool HasInt64Inputs => Inputs.Any(t => t.ElementType == OnnxDataType.Int64);
 
-        /// <summary>Every folder name under <see cref="Root"/> (directories only), in ordinal order.</summary>
+        /// <summary>Every folder name under <see cref="Roots"/> (directories only), in ordinal order.</summary>
         public static IReadOnlyList<string> AllNames()
         {
-            if (!System.IO.Directory.Exists(Root))
+            foreach (string root in Roots)
             {
-                throw new DirectoryNotFoundException($"The ONNX node tests are not at {Root} (set PCG_SHARED_DIR to the shared folder).");
+                if (!System.IO.Directory.Exists(root))
+                    throw new DirectoryNotFoundException($"The ONNX node tests are not at {root} (set PCG_SHARED_DIR to the shared folder).");
             }
-            return System.IO.Directory.GetDirectories(Root)
+            return Roots.SelectMany(System.IO.Directory.GetDirectories)
                 .Select(Path.GetFileName)
                 .Select(n => n!)
+                .Distinct(StringComparer.Ordinal)
                 .OrderBy(n => n, StringComparer.Ordinal)
                 .ToList();
         }
@@ -113,8 +136,7 @@ namespace PrunedCodegen.Tests.Infrastructure
 
         public static NodeTestCase Load(string name)
         {
-            string directory = Path.Combine(Root, name);
-            if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"No node test folder {directory}.");
+            string directory = FolderOf(name);
             byte[] model = File.ReadAllBytes(Path.Combine(directory, "model.onnx"));
             string dataSet = Path.Combine(directory, "test_data_set_0");
 
@@ -203,11 +225,17 @@ namespace PrunedCodegen.Tests.Infrastructure
 
         private static IReadOnlyDictionary<string, NodeIndexEntry> ReadIndex()
         {
-            string path = Path.Combine(Root, "INDEX.tsv");
             var entries = new Dictionary<string, NodeIndexEntry>(StringComparer.Ordinal);
-            if (!File.Exists(path)) return entries;
+            foreach (string root in Roots.Reverse())
+                ReadIndex(Path.Combine(root, "INDEX.tsv"), entries);
+            return entries;
+        }
+
+        private static void ReadIndex(string path, Dictionary<string, NodeIndexEntry> entries)
+        {
+            if (!File.Exists(path)) return;
             string[] lines = File.ReadAllLines(path);
-            if (lines.Length == 0) return entries;
+            if (lines.Length == 0) return;
             string[] header = lines[0].Split('\t');
             int Column(string name) => Array.IndexOf(header, name) is var i and >= 0
                 ? i
@@ -225,7 +253,6 @@ namespace PrunedCodegen.Tests.Infrastructure
                     f[ops].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     Values(f[inputs]), Values(f[outputs]));
             }
-            return entries;
         }
     }
 }
