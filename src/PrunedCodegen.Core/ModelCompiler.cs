@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -67,27 +68,11 @@ namespace PrunedCodegen
                 }
                 cancellationToken.ThrowIfCancellationRequested();
 
-                GraphSizeCheck.Run(model.Graph!);
-                var graph = GraphBuilder.Build(model, cancellationToken);
-                FuseDenseEpilogue.Run(graph);
-                FoldBatchNorm.Run(graph);
-                FuseDenseEpilogue.Run(graph);
-                FuseConvActivation.Run(graph);
-                RemoveDeadFilters.Run(graph);
-                RemoveDeadNeurons.Run(graph);
-                var overrides = ParseLayerKernels(options.LayerKernels);
-                var plans = new Dictionary<DenseOp, LayerPlan>();
-                for (int i = 0; i < graph.Ops.Count; i++)
-                    if (graph.Ops[i] is DenseOp dense)
-                        plans[dense] = KernelPlanner.Plan(dense, overrides.TryGetValue(i, out var forced) ? forced : options.Kernel);
-                foreach (int layer in overrides.Keys)
-                    if (layer >= graph.Ops.Count || graph.Ops[layer] is not DenseOp)
-                        throw new ModelCompileException(DiagnosticIds.InvalidOptions, $"LayerKernels names layer {layer}, which is not a layer with weights (see the generated file's layer table)");
-                var buffers = BufferPlan.Create(graph);
+                var (graph, plan) = Prepare(model, options, cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
-                var emitter = new ModelEmitter(graph, options, buffers, plans);
+                var emitter = new ModelEmitter(graph, options, plan);
                 string source = emitter.Emit(cancellationToken);
-                var diagnostics = new List<PcgDiagnostic> { Summary(options, graph, plans) };
+                var diagnostics = new List<PcgDiagnostic> { Summary(options, graph, plan) };
                 if (BuildCost.Check(emitter.DataSize, options) is PcgDiagnostic slow) diagnostics.Add(slow);
                 return new CompileResult(source, diagnostics);
             }
@@ -107,33 +92,42 @@ namespace PrunedCodegen
             }
         }
 
-        /// <summary>"0=dense;2=sparse" → {0: DenseSimd, 2: SparseRows}.</summary>
-        private static Dictionary<int, KernelChoice> ParseLayerKernels(string text)
+        /// <summary>
+        /// The pipeline up to emission: graph IR from the model, the passes (BatchNorm folding, epilogue fusion, dead
+        /// filter and neuron removal), then the planning stage. Shared by <see cref="Compile"/> and <c>pcg inspect</c>, so
+        /// that what inspect reports is what the generator will emit. Throws <see cref="ModelCompileException"/>.
+        /// </summary>
+        internal static (IrGraph Graph, ModelPlan Plan) Prepare(OnnxModel model, CompileOptions options, CancellationToken cancellationToken = default)
         {
-            var result = new Dictionary<int, KernelChoice>();
-            foreach (var part in text.Split(new[] { ';', ',' }, StringSplitOptions.RemoveEmptyEntries))
-            {
-                var pieces = part.Split('=');
-                if (pieces.Length != 2 || !int.TryParse(pieces[0].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer) ||
-                    CompileOptions.ParseKernel(pieces[1]) is not KernelChoice kernel || result.ContainsKey(layer))
-                    throw new ModelCompileException(DiagnosticIds.InvalidOptions,
-                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse, unrolled");
-                result[layer] = kernel;
-            }
-            return result;
+            GraphSizeCheck.Run(model.Graph!);
+            var graph = GraphBuilder.Build(model, cancellationToken);
+            FuseDenseEpilogue.Run(graph);
+            FoldBatchNorm.Run(graph);
+            FuseDenseEpilogue.Run(graph);
+            FuseConvActivation.Run(graph);
+            RemoveDeadFilters.Run(graph);
+            RemoveDeadNeurons.Run(graph);
+            cancellationToken.ThrowIfCancellationRequested();
+            return (graph, ModelPlanner.Plan(graph, options, cancellationToken));
         }
 
         /// <summary>The planner's choices as an info diagnostic, visible in the IDE and with detailed build output.</summary>
-        private static PcgDiagnostic Summary(CompileOptions options, IrGraph graph, Dictionary<DenseOp, LayerPlan> plans)
+        private static PcgDiagnostic Summary(CompileOptions options, IrGraph graph, ModelPlan plan)
         {
-            var layers = graph.Ops.Select((op, i) => op is DenseOp d
-                ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0}: {1}->{2} {3:0.#}% sparse, {4} ~{5:0.#} ns",
-                    i, d.K, d.N, (1 - plans[d].Density) * 100, plans[d].KernelName, plans[d].ChosenCostNs)
-                : null).Where(s => s != null);
+            var layers = graph.Ops.Select((op, i) => op switch
+            {
+                DenseOp d => string.Format(CultureInfo.InvariantCulture, "{0}: {1}->{2} {3:0.#}% sparse, {4} ~{5:0.#} ns",
+                    i, d.K, d.N, (1 - plan.Dense[d].Density) * 100, plan.Dense[d].KernelName, plan.Dense[d].ChosenCostNs),
+                ConvOp c when plan.Conv.TryGetValue(c, out var cp) => string.Format(CultureInfo.InvariantCulture, "{0}: conv {1}->{2} {3}, {4:0.#}% sparse, {5} ~{6:0.#} ns",
+                    i, c.Geometry.InChannels, c.Geometry.OutChannels, c.Geometry.Spatial(c.Geometry.Kernel),
+                    c.Weights!.Length == 0 ? 0 : 100.0 * (1 - (double)cp.NonzeroTaps / c.Weights.Length), cp.KernelName, cp.ChosenCostNs),
+                _ => null,
+            }).Where(s => s != null);
             string target = options.Namespace.Length > 0 ? options.Namespace + "." + options.ClassName : options.ClassName;
+            double total = graph.Ops.Sum(op => plan.EstimatedNs(op) ?? 0);
             return new PcgDiagnostic(DiagnosticIds.ModelSummary, PcgSeverity.Info, "Model compiled",
-                string.Format(System.Globalization.CultureInfo.InvariantCulture, "{0} -> {1}: {2} ops; dense layers [{3}]",
-                    Text.Quote(options.ModelFileName), target, graph.Ops.Count, string.Join("; ", layers)));
+                string.Format(CultureInfo.InvariantCulture, "{0} -> {1}: {2} ops, ~{3:0.#} ns per sample estimated; layers with weights [{4}]",
+                    Text.Quote(options.ModelFileName), target, graph.Ops.Count, total, string.Join("; ", layers)));
         }
 
         private static CompileResult Fail(string id, string title, string message) =>

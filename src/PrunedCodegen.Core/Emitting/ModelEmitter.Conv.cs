@@ -16,13 +16,7 @@ namespace PrunedCodegen.Emitting
         /// <summary>Floats of padded input plus staged rows the tile kernel keeps on the stack (mirrors Kernels.MaxPaddedInput).</summary>
         public const int MaxTileStack = 8 * 1024;
 
-        private readonly Dictionary<ConvOp, ConvPlan> _convPlans = new Dictionary<ConvOp, ConvPlan>();
-
-        private ConvPlan ConvPlanOf(ConvOp c)
-        {
-            if (!_convPlans.TryGetValue(c, out var plan)) _convPlans[c] = plan = ConvPlanner.Plan(c, _options.Kernel);
-            return plan;
-        }
+        private ConvPlan ConvPlanOf(ConvOp c) => _plan.Conv[c];
 
         private bool TryEmitConvolutional(int index, IrOp op)
         {
@@ -102,8 +96,11 @@ namespace PrunedCodegen.Emitting
                 {
                     bool max = p.Kind == PoolKind.Max;
                     _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
-                    if (p.Global)
+                    var kernel = _plan.Pools[p].Kernel;
+                    if (kernel == PoolKernelKind.Global)
                         _w.Line($"{K}.GlobalPool(x, y, {I(p.Geometry.InPlane)}, max: {(max ? "true" : "false")});");
+                    else if (kernel == PoolKernelKind.Unpadded2D)
+                        _w.Line($"{K}.PoolUnpadded(x, y, {layer}_Geometry, max: {(max ? "true" : "false")});");
                     else
                         _w.Line($"{K}.Pool(x, y, {layer}_Geometry, max: {(max ? "true" : "false")}, countIncludePad: {(p.CountIncludePad ? "true" : "false")});");
                     _w.Close();
@@ -354,14 +351,9 @@ namespace PrunedCodegen.Emitting
 
         private string ConvolutionalKernelName(IrOp op) => op switch
         {
-            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Channels => $"conv channels SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
-            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Tiles => $"conv tiles SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
-            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Pointwise => $"conv pointwise SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
-            ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Depthwise => $"conv depthwise SIMD (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
-            ConvOp c when c.Weights != null => $"conv taps SIMD rows (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
-            ConvOp c when c.Weights != null => "conv",
+            ConvOp c when c.Weights != null => $"{ConvPlanOf(c).KernelName} (~{Ns(ConvPlanOf(c).ChosenCostNs)} ns)",
             ConvOp _ => "conv runtime weights",
-            PoolOp p => p.Global ? "global reduce" : "window pool",
+            PoolOp p => $"{_plan.Pools[p].KernelName} (~{Ns(_plan.Pools[p].CostNs)} ns)",
             _ => "channel affine",
         };
     }

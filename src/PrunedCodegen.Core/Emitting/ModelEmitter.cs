@@ -43,8 +43,9 @@ namespace PrunedCodegen.Emitting
 
         private readonly IrGraph _graph;
         private readonly CompileOptions _options;
+        private readonly ModelPlan _plan;
         private readonly BufferPlan _buffers;
-        private readonly Dictionary<DenseOp, LayerPlan> _plans;
+        private readonly IReadOnlyDictionary<DenseOp, LayerPlan> _plans;
         private readonly CodeWriter _w = new CodeWriter();
         private readonly string[] _inputParams;
         private readonly string[] _outputParams;
@@ -53,12 +54,14 @@ namespace PrunedCodegen.Emitting
         private readonly BatchPlan? _batch;
         private readonly string _decodeBlobName;
 
-        public ModelEmitter(IrGraph graph, CompileOptions options, BufferPlan buffers, Dictionary<DenseOp, LayerPlan> plans)
+        /// <summary>Renders <paramref name="plan"/> (made by the planning stage for <paramref name="graph"/>): it decides nothing.</summary>
+        public ModelEmitter(IrGraph graph, CompileOptions options, ModelPlan plan)
         {
             _graph = graph;
             _options = options;
-            _buffers = buffers;
-            _plans = plans;
+            _plan = plan;
+            _buffers = plan.Buffers;
+            _plans = plan.Dense;
 
             var parameters = new UniqueNames("scratch", "batch", "sample");
             var members = new UniqueNames(
@@ -68,7 +71,7 @@ namespace PrunedCodegen.Emitting
             _outputParams = graph.Outputs.Select(v => parameters.Take(Identifiers.Camel(v.Name, "output"))).ToArray();
             _inputLengthNames = graph.Inputs.Select(v => members.Take(Identifiers.Pascal(v.Name, "Input") + "Length")).ToArray();
             _outputLengthNames = graph.Outputs.Select(v => members.Take(Identifiers.Pascal(v.Name, "Output") + "Length")).ToArray();
-            _batch = BatchPlan.TryCreate(graph, buffers, plans);
+            _batch = plan.Batch;
             _decodeBlobName = members.Take("DecodeBlob");
         }
 

@@ -22,6 +22,16 @@ namespace PrunedCodegen.Planning
     internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps,
         double DepthwiseCostNs, double PointwiseCostNs)
     {
+        /// <summary>The kernel's short name, as the layer table, PCG1000 and <c>pcg inspect</c> show it.</summary>
+        public string KernelName => Kernel switch
+        {
+            ConvKernelKind.Taps => "conv taps SIMD rows",
+            ConvKernelKind.Channels => "conv channels SIMD",
+            ConvKernelKind.Depthwise => "conv depthwise SIMD",
+            ConvKernelKind.Pointwise => "conv pointwise SIMD",
+            _ => "conv tiles SIMD",
+        };
+
         public double ChosenCostNs => Kernel switch
         {
             ConvKernelKind.Taps => TapsCostNs,

@@ -63,10 +63,9 @@ namespace PrunedCodegen.Model
         {
             try
             {
-                var graph = GraphBuilder.Build(model, CancellationToken.None);
-                FuseDenseEpilogue.Run(graph);
-                RemoveDeadNeurons.Run(graph);
-                var plans = graph.Ops.OfType<DenseOp>().Select(d => KernelPlanner.Plan(d)).ToList();
+                // The generator's own pipeline up to the planning stage, so that inspect shows what the generator emits.
+                var (graph, modelPlan) = ModelCompiler.Prepare(model, new CompileOptions("Inspected", "", "model.onnx"), CancellationToken.None);
+                var plans = graph.Ops.OfType<DenseOp>().Select(d => modelPlan.Dense[d]).ToList();
                 var list = plans.Select(p => (Describe(p), p.ChosenCostNs)).ToList();
                 return (list, list.Sum(p => p.Item2), null);
             }

@@ -221,7 +221,8 @@ namespace PrunedCodegen.Tests.Generator
             var info = Assert.Single(result.Diagnostics);
             Assert.Equal(DiagnosticSeverity.Info, info.Severity);
             Assert.Equal("PCG1000", info.Id);
-            Assert.Contains("my-tiny_model.v2.onnx -> Edge.App.MyTinyModelV2: 2 ops; dense layers [0: 8->", info.GetMessage());
+            Assert.Contains("my-tiny_model.v2.onnx -> Edge.App.MyTinyModelV2: 2 ops, ~", info.GetMessage());
+            Assert.Contains("ns per sample estimated; layers with weights [0: 8->", info.GetMessage());
             Assert.Contains("namespace Edge.App", result.Source("Edge.App.MyTinyModelV2.g.cs"));
             Assert.Contains("public static partial class MyTinyModelV2", result.Source("Edge.App.MyTinyModelV2.g.cs"));
             Assert.Empty(result.CompileErrors);

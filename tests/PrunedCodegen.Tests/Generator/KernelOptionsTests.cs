@@ -32,6 +32,32 @@ namespace PrunedCodegen.Tests.Generator
         }
 
         [Fact]
+        public void LayerKernels_reach_convolutions_and_the_summary_shows_each_conv_choice()
+        {
+            // x[1,3,8,8] -> Conv 3x3 (4 filters, pad 1) -> Relu -> Conv 3x3 (5 filters) -> y: layers 0 and 2 have weights.
+            var builder = new ModelBuilder().Input("x", new long?[] { null, 3, 8, 8 }).Output("y", new long?[] { null, 5, 6, 6 })
+                .Initializer("W0", new long[] { 4, 3, 3, 3 }, RandomWeights(4 * 27, 71, 0.3))
+                .Initializer("W1", new long[] { 5, 4, 3, 3 }, RandomWeights(5 * 36, 72, 0.3))
+                .Node("Conv", new[] { "x", "W0" }, new[] { "c0" }, "conv0", Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1))
+                .Node("Relu", new[] { "c0" }, new[] { "r0" })
+                .Node("Conv", new[] { "r0", "W1" }, new[] { "y" }, "conv1", Ints("kernel_shape", 3, 3));
+            byte[] onnx = builder.Build();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { LayerKernels = "0=sparse;1=block" });
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+            Assert.Contains("Kernels.ConvTaps(x, y, Layer0_Geometry", result.Source);
+            Assert.Contains("Kernels.ConvChannels(x, y, Layer1_Geometry", result.Source);
+            // The Relu was fused into conv 0: layer 1 is the second conv. The info diagnostic names both conv choices.
+            string summary = result.Diagnostics.Single(d => d.Id == DiagnosticIds.ModelSummary).Message;
+            Assert.Contains("0: conv 3->4 [3x3], ", summary);
+            Assert.Contains("conv taps SIMD rows ~", summary);
+            Assert.Contains("1: conv 4->5 [3x3], ", summary);
+            Assert.Contains("conv channels SIMD ~", summary);
+            // A layer without weights cannot be forced.
+            var bad = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { LayerKernels = "5=dense" });
+            Assert.Contains(bad.Diagnostics, d => d.Id == DiagnosticIds.InvalidOptions && d.Message.Contains("not a layer with weights"));
+        }
+
+        [Fact]
         public void Unrolled_layers_are_split_into_methods_under_the_statement_budget_and_match_onnx_runtime()
         {
             // 300 inputs x 40 outputs at half density: ~6,000 nonzeros, so several parts; one row per ~150 statements.

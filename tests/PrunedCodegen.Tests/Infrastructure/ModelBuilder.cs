@@ -71,6 +71,14 @@ namespace PrunedCodegen.Tests.Infrastructure
         public byte[] Build() => OnnxWriter.Write(_model);
 
         public static OnnxAttribute Int(string name, long value) => new OnnxAttribute { Name = name, Type = OnnxAttributeType.Int, I = value };
+
+        public static OnnxAttribute Ints(string name, params long[] values)
+        {
+            var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Ints };
+            a.Ints.AddRange(values);
+            return a;
+        }
+
         public static OnnxAttribute Float(string name, float value) => new OnnxAttribute { Name = name, Type = OnnxAttributeType.Float, F = value };
 
         /// <summary>Deterministic pseudo-random floats in [-1, 1), with the given fraction set to exactly zero.</summary>

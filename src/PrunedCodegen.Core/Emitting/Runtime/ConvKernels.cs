@@ -307,6 +307,21 @@ namespace PrunedCodegen.Generated
             }
         }
 
+        /// <summary>
+        /// 2-D max or average pooling whose windows all lie inside the input (no padding, no dilation), as planned at build
+        /// time (PoolPlanner.UnpaddedPossible): plain loops over locals, 2x2 stride-2 max pooling in vectors.
+        /// </summary>
+        public static void PoolUnpadded(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> g, bool max)
+        {
+            CheckWindow(x, y, g);
+            int inH = g[GeoIn + 1], inW = g[GeoIn + 2], outH = g[GeoOut + 1], outW = g[GeoOut + 2];
+            if (g[GeoOutChannels] != g[GeoInChannels] || g[GeoIn] != 1 || g[GeoOut] != 1 || g[GeoPadBegin + 1] != 0 || g[GeoPadBegin + 2] != 0
+                || g[GeoPadEnd + 1] != 0 || g[GeoPadEnd + 2] != 0 || g[GeoDilation + 1] != 1 || g[GeoDilation + 2] != 1
+                || (outH - 1) * g[GeoStride + 1] + g[GeoKernel + 1] > inH || (outW - 1) * g[GeoStride + 2] + g[GeoKernel + 2] > inW)
+                throw new ArgumentException("the pool's windows are not all inside an unpadded 2-D input");
+            PoolUnpadded2D(x, y, g[GeoImages] * g[GeoInChannels], inH, inW, outH, outW, g[GeoKernel + 1], g[GeoKernel + 2], g[GeoStride + 1], g[GeoStride + 2], max);
+        }
+
         /// <summary>The common 2-D case: every window inside the input, no dilation; plain loops over locals.</summary>
         private static void PoolUnpadded2D(ReadOnlySpan<float> x, Span<float> y, int planes, int inH, int inW, int outH, int outW, int kH, int kW, int sH, int sW, bool max)
         {

@@ -330,85 +330,37 @@ namespace PrunedCodegen.Generated
                 ref float d = ref MemoryMarshal.GetReference(dest);
                 ref float bt = ref Unsafe.Add(ref b, row);
                 int start = tileStarts[t], end = tileStarts[t + 1];
-                if (Vector512.IsHardwareAccelerated && blockSize == 16) BlockTile512(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
-                else if (Vector256.IsHardwareAccelerated && blockSize >= 8) BlockTile256(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
-                else if (Vector128.IsHardwareAccelerated) BlockTile128(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
-                else BlockTileScalar(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                // A tile of 16 rows is one Vector512 or two Vector256; a tile of 8 is one Vector256 or two Vector128.
+                if (Vector512.IsHardwareAccelerated && blockSize == 16) BlockTile<Width512, Vector512<float>>(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                else if (Vector256.IsHardwareAccelerated && blockSize >= 8) BlockTile<Width256, Vector256<float>>(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                else if (Vector128.IsHardwareAccelerated) BlockTile<Width128, Vector128<float>>(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
+                else BlockTile<ScalarWidth, float>(ref v, ref c, start, end, blockSize, !bias.IsEmpty, ref bt, ref xs, ref d);
                 if (row + blockSize > n) tail.Slice(0, n - row).CopyTo(y.Slice(row));
             }
         }
 
-        private static void BlockTile512(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
+        /// <summary>
+        /// One tile of a block layer at one vector width: the tile's rows in vectors of W.Count, each nonzero block one
+        /// broadcast of its input times the block's weights; four accumulators over consecutive blocks hide the FMA
+        /// latency. With <see cref="ScalarWidth"/> it is the scalar fallback (one row at a time).
+        /// </summary>
+        internal static void BlockTile<W, V>(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
+            where W : struct, IVectorWidth<V> where V : struct
         {
-            int V = Vector512<float>.Count;
-            for (int s = 0; s < blockSize; s += V)
+            for (int s = 0; s < blockSize; s += W.Count)
             {
-                Vector512<float> a0 = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)s) : default, a1 = default, a2 = default, a3 = default;
+                V a0 = hasBias ? W.Load(ref bias, (nuint)s) : W.Zero, a1 = W.Zero, a2 = W.Zero, a3 = W.Zero;
                 int j = start;
-                // Four accumulators over consecutive blocks hide the FMA latency.
                 for (; j + 4 <= end; j += 4)
                 {
-                    a0 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
-                    a1 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)((j + 1) * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 1))), a1);
-                    a2 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)((j + 2) * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 2))), a2);
-                    a3 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)((j + 3) * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 3))), a3);
+                    a0 = W.MulAdd(W.Load(ref values, (nuint)(j * blockSize + s)), W.Broadcast(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                    a1 = W.MulAdd(W.Load(ref values, (nuint)((j + 1) * blockSize + s)), W.Broadcast(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 1))), a1);
+                    a2 = W.MulAdd(W.Load(ref values, (nuint)((j + 2) * blockSize + s)), W.Broadcast(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 2))), a2);
+                    a3 = W.MulAdd(W.Load(ref values, (nuint)((j + 3) * blockSize + s)), W.Broadcast(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 3))), a3);
                 }
                 for (; j < end; j++)
-                    a0 = MulAdd(Vector512.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector512.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
-                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref dest, (nuint)s);
-            }
-        }
-
-        private static void BlockTile256(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
-        {
-            int V = Vector256<float>.Count;
-            for (int s = 0; s < blockSize; s += V)
-            {
-                Vector256<float> a0 = hasBias ? Vector256.LoadUnsafe(ref bias, (nuint)s) : default, a1 = default, a2 = default, a3 = default;
-                int j = start;
-                // Four accumulators over consecutive blocks hide the FMA latency.
-                for (; j + 4 <= end; j += 4)
-                {
-                    a0 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
-                    a1 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)((j + 1) * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 1))), a1);
-                    a2 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)((j + 2) * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 2))), a2);
-                    a3 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)((j + 3) * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 3))), a3);
-                }
-                for (; j < end; j++)
-                    a0 = MulAdd(Vector256.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector256.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
-                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref dest, (nuint)s);
-            }
-        }
-
-        private static void BlockTile128(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
-        {
-            int V = Vector128<float>.Count;
-            for (int s = 0; s < blockSize; s += V)
-            {
-                Vector128<float> a0 = hasBias ? Vector128.LoadUnsafe(ref bias, (nuint)s) : default, a1 = default, a2 = default, a3 = default;
-                int j = start;
-                // Four accumulators over consecutive blocks hide the FMA latency.
-                for (; j + 4 <= end; j += 4)
-                {
-                    a0 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
-                    a1 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)((j + 1) * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 1))), a1);
-                    a2 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)((j + 2) * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 2))), a2);
-                    a3 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)((j + 3) * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j + 3))), a3);
-                }
-                for (; j < end; j++)
-                    a0 = MulAdd(Vector128.LoadUnsafe(ref values, (nuint)(j * blockSize + s)), Vector128.Create(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
-                ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref dest, (nuint)s);
-            }
-        }
-
-        private static void BlockTileScalar(ref float values, ref int inputs, int start, int end, int blockSize, bool hasBias, ref float bias, ref float x, ref float dest)
-        {
-            for (int r = 0; r < blockSize; r++)
-            {
-                float a = hasBias ? Unsafe.Add(ref bias, r) : 0f;
-                for (int j = start; j < end; j++)
-                    a += Unsafe.Add(ref values, j * blockSize + r) * Unsafe.Add(ref x, Unsafe.Add(ref inputs, j));
-                Unsafe.Add(ref dest, r) = a;
+                    a0 = W.MulAdd(W.Load(ref values, (nuint)(j * blockSize + s)), W.Broadcast(Unsafe.Add(ref x, Unsafe.Add(ref inputs, j))), a0);
+                W.Store(W.Add(W.Add(a0, a1), W.Add(a2, a3)), ref dest, (nuint)s);
             }
         }
 

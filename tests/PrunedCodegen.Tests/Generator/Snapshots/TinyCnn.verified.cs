@@ -5,7 +5,7 @@
 //
 // Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
 // 0      Conv+Relu (-0 in, -1 out)        [1,2,4,4]               18         8     55.6%  conv tiles SIMD (~31.2 ns)
-// 1      MaxPool                          [1,2,2,2]                                       window pool
+// 1      MaxPool                          [1,2,2,2]                                       window pool, unpadded 2-D (~2 ns)
 // 2      Dense (-4 in, -0 out)            [1,2]                   16        16      0.0%  unrolled (~5.4 ns)
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
@@ -137,7 +137,7 @@ namespace Snapshots
         //   y = max pool: [1,2,4,4] -> [1,2,2,2]; [2x2] window, stride [2x2], pads [0x0] begin [0x0] end, dilation [1x1].
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.Pool(x, y, Layer1_Geometry, max: true, countIncludePad: false);
+            global::PrunedCodegen.Generated.Kernels.PoolUnpadded(x, y, Layer1_Geometry, max: true);
         }
 
         private static ReadOnlySpan<int> Layer1_Geometry => new int[]

@@ -1,0 +1,65 @@
+using System.Collections.Generic;
+using PrunedCodegen.Graph;
+
+namespace PrunedCodegen.Planning
+{
+    /// <summary>
+    /// When a model is a chain of dense layers and activations (optionally ending in a softmax over all its
+    /// outputs), PredictBatch runs groups of 16 samples through batch kernels: activations are stored
+    /// feature-major as [features][16], so every weight is one broadcast times a vector of 16 samples. Each dense
+    /// layer picks its own batch kernel (<see cref="LayerPlan.BatchKernel"/>): register tiles of 8 rows x 16 samples
+    /// over every weight, or CSR over the nonzeros only, where unstructured sparsity runs at full vector width.
+    /// </summary>
+    internal sealed class BatchPlan
+    {
+        private BatchPlan(int batchedOps, SoftmaxOp? epilogue, int scratchLength, int inputLength, int outputLength, IrValue batchedOutput)
+        {
+            BatchedOps = batchedOps;
+            Epilogue = epilogue;
+            ScratchLength = scratchLength;
+            InputLength = inputLength;
+            OutputLength = outputLength;
+            BatchedOutput = batchedOutput;
+        }
+
+        /// <summary>Ops 0..BatchedOps-1 run batched; an optional softmax epilogue runs per sample in the output.</summary>
+        public int BatchedOps { get; }
+        public SoftmaxOp? Epilogue { get; }
+        public int ScratchLength { get; }
+        public int InputLength { get; }
+        public int OutputLength { get; }
+        /// <summary>The value the batched ops end in, transposed back into the output span.</summary>
+        public IrValue BatchedOutput { get; }
+
+        /// <summary>Floats of the [features][16] scratch: intermediates, then the input group, then the output group.</summary>
+        public int GroupScratchLength => (ScratchLength + InputLength + OutputLength) * 16;
+
+        public static BatchPlan? TryCreate(IrGraph graph, BufferPlan buffers, IReadOnlyDictionary<DenseOp, LayerPlan> plans)
+        {
+            if (!graph.IsBatched || graph.Inputs.Count != 1 || graph.Outputs.Count != 1 || buffers.FinalCopies.Count > 0 || graph.Ops.Count == 0)
+                return null;
+            var ops = graph.Ops;
+            SoftmaxOp? epilogue = ops[ops.Count - 1] as SoftmaxOp;
+            if (epilogue != null && (epilogue.Outer != 1 || epilogue.Inner != 1)) return null;
+            int batched = epilogue == null ? ops.Count : ops.Count - 1;
+            if (batched == 0) return null;
+            var available = new HashSet<IrValue> { graph.Inputs[0].Root };
+            for (int i = 0; i < batched; i++)
+            {
+                var op = ops[i];
+                bool ok = op switch
+                {
+                    DenseOp d => d.Rows == 1 && available.Contains(d.Input.Root),
+                    UnaryOp u => available.Contains(u.Input.Root),
+                    _ => false,
+                };
+                if (!ok) return null;
+                available.Add(op.Output.Root);
+            }
+            var last = ops[batched - 1].Output.Root;
+            if (epilogue != null && epilogue.Input.Root != last) return null;
+            if (epilogue == null && graph.Outputs[0].Root != last) return null;
+            return new BatchPlan(batched, epilogue, buffers.ScratchLength, graph.Inputs[0].Count, last.Count, last);
+        }
+    }
+}
