@@ -32,7 +32,12 @@ namespace PrunedCodegen.Benchmarks
         [ParamsSource(nameof(Cases))]
         public string Case { get; set; } = "";
 
-        [Params(1, 64)]
+        /// <summary>The batch sizes (from --batches before the run; 1 and 64 by default).</summary>
+        public static int[] BatchSizes { get; set; } = { 1, 64 };
+
+        public static IEnumerable<int> Batches() => BatchSizes;
+
+        [ParamsSource(nameof(Batches))]
         public int Batch { get; set; }
 
         private Inference? _impl;
@@ -41,7 +46,10 @@ namespace PrunedCodegen.Benchmarks
         public void Setup()
         {
             var (model, impl) = Split(Case);
-            _impl = Implementations.Create(Catalog.Get(model), impl, Batch);
+            var m = Catalog.Get(model);
+            _impl = Implementations.Create(m, impl, Batch);
+            // Checked against ONNX Runtime before it is measured, as in quick mode (throws: BDN reports the case as failed).
+            Oracle.Check(_impl, Oracle.Reference(m, Batch));
         }
 
         /// <summary>One call: one inference at batch 1, one whole batch at 64.</summary>

@@ -17,7 +17,10 @@ namespace PrunedCodegen.Benchmarks
             Name = name;
             Model = model;
             Batch = batch;
-            X = model.Inputs.AsSpan(0, batch * model.InputLength).ToArray();
+            // Batches beyond the model's samples (16 for the largest CNNs) repeat them.
+            X = new float[batch * model.InputLength];
+            for (int s = 0; s < batch; s++)
+                model.Inputs.AsSpan(s % model.Samples * model.InputLength, model.InputLength).CopyTo(X.AsSpan(s * model.InputLength));
             Y = new float[batch * model.OutputLength];
         }
 
@@ -43,13 +46,21 @@ namespace PrunedCodegen.Benchmarks
         public const string PcgAuto = "pcg-auto";
 
         /// <summary>Every implementation available for a model, generated variants first (auto, then forced kernels).</summary>
+        /// <summary>
+        /// Every implementation available for a model, generated variants first (auto, then forced kernels; a variant the
+        /// generator refused is listed too, and reports its diagnostic), then ONNX Runtime, then the C# baselines where
+        /// they exist (not for the real CNNs: residual, depthwise and large models are beyond them).
+        /// </summary>
         public static IReadOnlyList<string> Names(BenchModel model) =>
-            model.Variants.Select(v => "pcg-" + v.Kernel).Concat(new[] { Ort, OrtDefault, TensorPrimitivesName, Naive }).ToList();
+            model.Variants.Select(v => "pcg-" + v.Kernel).Concat(model.Refused.Select(v => "pcg-" + v.Kernel))
+                .Concat(model.HasCSharpBaselines ? new[] { Ort, OrtDefault, TensorPrimitivesName, Naive } : new[] { Ort, OrtDefault }).ToList();
 
         public static Inference Create(BenchModel model, string name, int batch)
         {
             if (name.StartsWith("pcg-", StringComparison.Ordinal))
             {
+                if (model.Refused.FirstOrDefault(x => "pcg-" + x.Kernel == name) is { } refused)
+                    throw new InvalidOperationException($"the generator refused {refused.ClassName} at build time: {refused.Diagnostic}");
                 var v = model.Variants.FirstOrDefault(x => "pcg-" + x.Kernel == name) ?? throw new ArgumentException($"{model.Name} has no generated variant '{name}'");
                 return new GeneratedInference(name, model, batch, v);
             }
@@ -63,6 +74,39 @@ namespace PrunedCodegen.Benchmarks
                 Naive => new NaiveInference(name, model, batch),
                 _ => throw new ArgumentException($"unknown implementation '{name}'"),
             };
+        }
+    }
+
+    /// <summary>
+    /// The oracle every implementation is checked against before it is timed (quick mode and BenchmarkDotNet): ONNX
+    /// Runtime, one thread, on the same inputs. Tolerance: max |diff| ≤ 1e-3 x max |y_ort| over the whole batch.
+    /// </summary>
+    public static class Oracle
+    {
+        public const string Name = Implementations.Ort;
+
+        /// <summary>ONNX Runtime's output for the case's inputs.</summary>
+        public static float[] Reference(BenchModel model, int batch)
+        {
+            using var ort = Implementations.Create(model, Implementations.Ort, batch);
+            ort.Run();
+            return ort.Y.ToArray();
+        }
+
+        /// <summary>Runs <paramref name="impl"/> once and throws when its output differs from <paramref name="reference"/>.</summary>
+        public static void Check(Inference impl, float[] reference)
+        {
+            impl.Run();
+            // Relative to the output's own scale (small logits get a tight bound); 1e-30 keeps an all-zero output exact.
+            float scale = Math.Max(1e-30f, reference.Max(MathF.Abs));
+            float err = 0;
+            for (int i = 0; i < reference.Length; i++)
+            {
+                float d = MathF.Abs(impl.Y[i] - reference[i]);
+                if (!(d <= err)) err = d;   // NaN propagates
+            }
+            if (!(err <= 1e-3f * scale))
+                throw new InvalidOperationException($"wrong output: max |diff| vs ONNX Runtime = {err:G3} (scale {scale:G3})");
         }
     }
 

@@ -2,8 +2,9 @@
 //
 //   --quick              in-process timing loop (warm-up, interleaved rounds, medians); prints a table
 //   --json <path>        also write the results as JSON (quick mode and BDN mode)
-//   --cases <regex>      only cases "model:implementation" matching, e.g. "mlp784_s90|digits" or ":pcg-|:ort-1t"
-//   --batches <list>     batch sizes, default 1,64
+//   --cases <regex>      only cases "model[@inputs]:implementation" matching, e.g. "mlp784_s90|digits", ":pcg-|:ort-1t",
+//                        "@image" (the MNIST-like inputs) or "^(mnist_cnn|resnet8)_"
+//   --batches <list>     batch sizes, default 1,64 (quick mode and BDN)
 //   --rounds <n>         quick mode: timed rounds per case (default 15)
 //   --passes <n>         quick mode: run all cases n times, report the median of the per-pass medians (default 1;
 //                        on a shared machine, 3 passes spread over time are much steadier than one)
@@ -50,7 +51,8 @@ for (int i = 0; i < args.Length; i++)
 
 var clock = Stopwatch.StartNew();
 Console.WriteLine($"PrunedCodegen benchmarks: {MachineInfo.Cpu()}, {Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, ONNX Runtime {MachineInfo.OrtVersion()}");
-Console.WriteLine($"ISA: {MachineInfo.Isa()}");
+Console.WriteLine($"CPU: {MachineInfo.Family()}");
+Console.WriteLine($"ISA: {MachineInfo.IsaSummary()}; {MachineInfo.Isa()}");
 Console.WriteLine($"models: {Catalog.ModelSet}; manifest {Catalog.ManifestPath}");
 Console.WriteLine($"load average at start: {MachineInfo.LoadAverage()}");
 
@@ -65,6 +67,13 @@ if (list)
 
 foreach (var m in Catalog.Models.Where(m => m.MissingVariants.Count > 0))
     Console.WriteLine($"warning: {m.Name}: generated classes not found for {string.Join(", ", m.MissingVariants)}");
+foreach (var m in Catalog.Models.Where(m => m.InputSet == Catalog.Models.First(x => x.ModelName == m.ModelName).InputSet))
+{
+    foreach (var r in m.Refused)
+        Console.WriteLine($"warning: {m.ModelName}: the generator refused the {r.Kernel} variant at build time: {r.Diagnostic}");
+    foreach (var v in m.Variants.Where(v => v.LargestMethod.IlBytes > Catalog.JitIlLimit || v.LargestMethod.Locals > Catalog.JitLocalsLimit))
+        Console.WriteLine($"warning: {m.ModelName} ({v.Kernel}): {v.LargestMethod.Method} has {v.LargestMethod.IlBytes:N0} bytes of IL and {v.LargestMethod.Locals} locals, past the JIT's optimisation limits (NOTES.md): it runs unoptimised");
+}
 
 var peaks = Peak.All();
 var peak = peaks[0];
@@ -103,9 +112,8 @@ else
 {
     mode = "benchmarkdotnet";
     InferenceBenchmarks.CaseFilter = cases;
+    InferenceBenchmarks.BatchSizes = batches;
     BdnConfig.PeakFmaPerSecond = peak.FmaPerSecond;
-    if (!batches.SequenceEqual(new[] { 1, 64 }))
-        Console.WriteLine("note: --batches applies to quick mode; the BDN suite always runs batch 1 and 64");
     var summaries = BenchmarkSwitcher.FromTypes(new[] { typeof(InferenceBenchmarks) }).Run(rest.ToArray());
     results = summaries.SelectMany(s => BdnResults.FromSummary(s, peak.FmaPerSecond)).ToList();
 }

@@ -59,7 +59,7 @@ namespace PrunedCodegen.Benchmarks
         public static string Table(IReadOnlyList<Measurement> results)
         {
             var sb = new StringBuilder();
-            sb.AppendLine(string.Format(Inv, "{0,-17} {1,-26} {2,5} {3,-17} {4,13} {5,11} {6,8} {7,9} {8,7}",
+            sb.AppendLine(string.Format(Inv, "{0,-26} {1,-26} {2,5} {3,-17} {4,13} {5,11} {6,8} {7,9} {8,7}",
                 "case", "model", "batch", "implementation", "ns median", "alloc B", "vs ORT", "vs dense", "% peak"));
             string? last = null;
             foreach (var m in results)
@@ -70,10 +70,10 @@ namespace PrunedCodegen.Benchmarks
                 string model = $"{m.Model.Arch} {Describe(m.Model)}";
                 if (m.Error != null)
                 {
-                    sb.AppendLine(string.Format(Inv, "{0,-17} {1,-26} {2,5} {3,-17} {4}", m.Model.Name, Trunc(model, 26), m.Batch, m.Implementation, "ERROR: " + m.Error));
+                    sb.AppendLine(string.Format(Inv, "{0,-26} {1,-26} {2,5} {3,-17} {4}", m.Model.Name, Trunc(model, 26), m.Batch, m.Implementation, "ERROR: " + m.Error));
                     continue;
                 }
-                sb.AppendLine(string.Format(Inv, "{0,-17} {1,-26} {2,5} {3,-17} {4,13:N0} {5,11:N0} {6,8} {7,9} {8,7}",
+                sb.AppendLine(string.Format(Inv, "{0,-26} {1,-26} {2,5} {3,-17} {4,13:N0} {5,11:N0} {6,8} {7,9} {8,7}",
                     m.Model.Name, Trunc(model, 26), m.Batch, m.Implementation + (m.Threads > 1 ? $" ({m.Threads}t)" : ""),
                     m.NsMedian, m.AllocatedBytes, Ratio(m.RatioVsOrt), Ratio(m.RatioVsDense), m.PctOfPeak is double p ? p.ToString("0.0", Inv) : "-"));
             }
@@ -110,6 +110,8 @@ namespace PrunedCodegen.Benchmarks
                     ratio_vs_ort = "ns of ort-1t (ONNX Runtime, one intra-op thread, IoBinding) / ns of this implementation, same case and batch; >1 = faster than ORT",
                     ratio_vs_dense = "ns of pcg-auto on the unpruned model of the same architecture (dense_ref) / ns of this implementation, same batch",
                     pct_of_peak = "100 * multiply_adds * batch / seconds / measured single-core FMA peak (widest vector)",
+                    inputs = "the input set: uniform (uniform [0, 1), seed 12345), digits (the digits test images), image (MNIST-like 28x28 digits, ~80% exact zeros); cases of a set other than the model's main one are named model@set",
+                    oracle = "every implementation's output was checked against ort-1t before timing: max |diff| <= 1e-3 x max |y_ort| over the batch",
                     multiply_adds = "useful multiply-adds per sample: sum over layers of nonzero weights x output positions (an MLP: its nonzero weights; a conv: nonzero weights x output height x width)",
                 },
                 results = results.Select(m => new
@@ -137,6 +139,12 @@ namespace PrunedCodegen.Benchmarks
                     multiply_adds = m.Model.MultiplyAdds,
                     kind = m.Model.Kind,
                     dense_ref = m.Model.DenseRef,
+                    model = m.Model.ModelName,
+                    inputs = m.Model.InputSet,
+                    input_zero_fraction = double.IsNaN(m.Model.InputZeroFraction) ? (double?)null : m.Model.InputZeroFraction,
+                    activation_zero_fraction = m.Model.ActivationZeroFraction,
+                    largest_method_il = m.Implementation.StartsWith("pcg-", StringComparison.Ordinal)
+                        ? m.Model.Variants.FirstOrDefault(v => "pcg-" + v.Kernel == m.Implementation)?.LargestMethod.IlBytes : null,
                 }).ToArray(),
             };
             string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -147,18 +155,59 @@ namespace PrunedCodegen.Benchmarks
         private static double? Round(double? v, int digits) => v is double d ? Math.Round(d, digits) : null;
     }
 
+    /// <summary>What the figures depend on, printed at the top of every run and stored in the JSON.</summary>
     public static class MachineInfo
     {
-        public static string Cpu()
+        private static Dictionary<string, string>? s_cpuinfo;
+
+        /// <summary>The first processor's fields of /proc/cpuinfo (empty elsewhere).</summary>
+        private static Dictionary<string, string> CpuInfo()
         {
+            if (s_cpuinfo != null) return s_cpuinfo;
+            var d = new Dictionary<string, string>(StringComparer.Ordinal);
             try
             {
-                var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-                if (line != null) return line.Substring(line.IndexOf(':') + 1).Trim();
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                {
+                    if (line.Trim().Length == 0) { if (d.Count > 0) break; continue; }
+                    int i = line.IndexOf(':');
+                    if (i > 0) d.TryAdd(line.Substring(0, i).Trim(), line.Substring(i + 1).Trim());
+                }
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
-            return RuntimeInformation.ProcessArchitecture.ToString();
+            return s_cpuinfo = d;
+        }
+
+        public static string Cpu() => CpuInfo().TryGetValue("model name", out var m) ? m : RuntimeInformation.ProcessArchitecture.ToString();
+
+        /// <summary>"family 26 model 2 stepping 1 (AMD Zen 5)": the family decides full- or half-width AVX-512 (Zen 5 vs Zen 4).</summary>
+        public static string Family()
+        {
+            var c = CpuInfo();
+            if (!c.TryGetValue("cpu family", out var fam)) return RuntimeInformation.ProcessArchitecture.ToString();
+            c.TryGetValue("model", out var model);
+            c.TryGetValue("stepping", out var stepping);
+            c.TryGetValue("vendor_id", out var vendor);
+            int.TryParse(fam, NumberStyles.Integer, CultureInfo.InvariantCulture, out int f);
+            int.TryParse(model, NumberStyles.Integer, CultureInfo.InvariantCulture, out int m);
+            string uarch = vendor == "AuthenticAMD" ? f switch
+            {
+                23 => "AMD Zen 1/2",
+                25 => m >= 0x10 && m < 0x20 || m >= 0x60 && m < 0x80 || m >= 0xA0 ? "AMD Zen 4 (AVX-512 as two 256-bit halves)" : "AMD Zen 3",
+                26 => "AMD Zen 5 (full-width AVX-512)",
+                _ => "AMD",
+            } : vendor == "GenuineIntel" ? "Intel" : vendor ?? "";
+            return $"family {fam} model {model} stepping {stepping} ({uarch})";
+        }
+
+        /// <summary>The widest SIMD the runtime uses, and the CPU's own AVX-512 subsets.</summary>
+        public static string IsaSummary()
+        {
+            var flags = new HashSet<string>((CpuInfo().GetValueOrDefault("flags") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+            string avx512 = string.Join("/", new[] { "f", "bw", "vl", "dq", "_vnni", "_bf16", "vbmi", "_fp16" }.Where(x => flags.Contains("avx512" + x)).Select(x => x.TrimStart('_').ToUpperInvariant()));
+            string used = Vector512.IsHardwareAccelerated ? "AVX-512" : Avx2.IsSupported ? "AVX2" : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "NEON" : Vector128.IsHardwareAccelerated ? "SSE/128-bit" : "scalar";
+            return $"{used} in use" + (avx512.Length > 0 ? $"; CPU AVX-512 {avx512}" : "") + (flags.Contains("avx2") ? ", AVX2" : "") + (flags.Contains("fma") ? ", FMA" : "");
         }
 
         public static string LoadAverage()
@@ -175,6 +224,8 @@ namespace PrunedCodegen.Benchmarks
         public static object Describe() => new
         {
             cpu = Cpu(),
+            family = Family(),
+            isa_summary = IsaSummary(),
             logical_cores = Environment.ProcessorCount,
             os = RuntimeInformation.OSDescription,
             arch = RuntimeInformation.ProcessArchitecture.ToString(),

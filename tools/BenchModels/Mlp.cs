@@ -236,5 +236,12 @@ namespace BenchModels
         public float NextFloat() => (Next() >> 40) * (1f / (1 << 24));
 
         public float NextSymmetric(float bound) => (NextFloat() * 2f - 1f) * bound;
+
+        /// <summary>Standard normal (Box-Muller on two uniforms; the second value is discarded to keep the stream simple).</summary>
+        public float NextGaussian()
+        {
+            double u1 = ((Next() >> 11) + 1) * (1.0 / (1UL << 53)), u2 = (Next() >> 11) * (1.0 / (1UL << 53));
+            return (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+        }
     }
 }
