@@ -13,6 +13,8 @@ namespace PrunedCodegen
         BlockSparse,
         /// <summary>Straight-line code with the nonzero weights as literals (small layers only; larger ones get sparse rows).</summary>
         Unrolled,
+        /// <summary>Convolutions: the direct register-tiled kernel of any size where it applies (group 1); other layers as Auto.</summary>
+        Direct,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>
@@ -48,6 +50,7 @@ namespace PrunedCodegen
             "block" => KernelChoice.BlockSparse,
             "sparse" => KernelChoice.SparseRows,
             "unrolled" => KernelChoice.Unrolled,
+            "direct" => KernelChoice.Direct,
             _ => null,
         };
     }

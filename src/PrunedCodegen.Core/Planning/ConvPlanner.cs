@@ -17,10 +17,12 @@ namespace PrunedCodegen.Planning
         Depthwise,
         /// <summary>1x1, stride 1, unpadded, ungrouped: a GEMM in register tiles of 4 filters x 2 vectors of positions, read in place (zero input channels of a tile skipped).</summary>
         Pointwise,
+        /// <summary>Ungrouped, any size, stride, dilation and padding: register tiles of 8 filters x 2 vectors of positions along output rows over a per-thread staged input (zero taps of a tile skipped).</summary>
+        Direct,
     }
 
     internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps,
-        double DepthwiseCostNs, double PointwiseCostNs)
+        double DepthwiseCostNs, double PointwiseCostNs, double DirectCostNs = double.PositiveInfinity, int DirectTileTaps = 0)
     {
         /// <summary>The kernel's short name, as the layer table, PCG1000 and <c>pcg inspect</c> show it.</summary>
         public string KernelName => Kernel switch
@@ -29,6 +31,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.Channels => "conv channels SIMD",
             ConvKernelKind.Depthwise => "conv depthwise SIMD",
             ConvKernelKind.Pointwise => "conv pointwise SIMD",
+            ConvKernelKind.Direct => "conv direct SIMD",
             _ => "conv tiles SIMD",
         };
 
@@ -38,6 +41,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.Channels => ChannelsCostNs,
             ConvKernelKind.Depthwise => DepthwiseCostNs,
             ConvKernelKind.Pointwise => PointwiseCostNs,
+            ConvKernelKind.Direct => DirectCostNs,
             _ => TilesCostNs,
         };
     }
@@ -59,7 +63,7 @@ namespace PrunedCodegen.Planning
     /// Forcing: dense picks pointwise where it applies, else tiles, else channels, else depthwise; block picks channels; sparse picks taps
     /// (so block and sparse keep the generic tap kernel for depthwise layers).
     /// </summary>
-    internal static class ConvPlanner
+    internal static partial class ConvPlanner
     {
         public const double NsPerTap = 4.0;
         public const double NsPerTapRow = 1.0;
@@ -156,8 +160,14 @@ namespace PrunedCodegen.Planning
                 ? g.Images * (rows * Math.Ceiling(g.Out[2] / 16.0) * (filters * NsPerStore + nonzeroTaps * NsPerDepthwiseFma) + filters * rows * NsPerDepthwiseRow
                     + (staged ? g.InChannels * g.In[0] * g.In[1] * NsPerRowCopy : 0))
                 : double.PositiveInfinity;
+            bool directPossible = DirectPossible(conv);
+            int directTileTaps = directPossible ? DirectTileTaps(conv) : 0;
+            double direct = directPossible ? DirectCost(conv, directTileTaps) : double.PositiveInfinity;
             var kind = choice switch
             {
+                KernelChoice.Direct when directPossible => ConvKernelKind.Direct,
+                _ when choice is KernelChoice.Auto or KernelChoice.Direct && direct <= taps && direct <= tiles && direct <= channels && direct <= pointwise && direct <= depthwise
+                    => ConvKernelKind.Direct,
                 KernelChoice.DenseSimd when pointwisePossible => ConvKernelKind.Pointwise,
                 KernelChoice.DenseSimd when tilesPossible => ConvKernelKind.Tiles,
                 KernelChoice.DenseSimd when channelsPossible => ConvKernelKind.Channels,
@@ -169,7 +179,7 @@ namespace PrunedCodegen.Planning
                 _ when tiles <= channels && tiles <= taps => ConvKernelKind.Tiles,
                 _ => channels < taps ? ConvKernelKind.Channels : ConvKernelKind.Taps,
             };
-            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise, pointwise);
+            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise, pointwise, direct, directTileTaps);
         }
     }
 }

@@ -52,6 +52,12 @@ namespace PrunedCodegen.Tests.Generator
             Assert.Contains("conv taps SIMD rows ~", summary);
             Assert.Contains("1: conv 4->5 [3x3], ", summary);
             Assert.Contains("conv channels SIMD ~", summary);
+            // "direct" forces the direct conv kernel on one layer; the other keeps its forced kernel.
+            var direct = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { LayerKernels = "0=sparse;1=direct" });
+            Assert.True(direct.Succeeded, string.Join("; ", direct.Diagnostics));
+            Assert.Contains("Kernels.ConvTaps(x, y, Layer0_Geometry", direct.Source);
+            Assert.Contains("Kernels.ConvDirect(x, y, Layer1_Geometry", direct.Source);
+            Assert.Contains("conv direct SIMD ~", direct.Diagnostics.Single(d => d.Id == DiagnosticIds.ModelSummary).Message);
             // A layer without weights cannot be forced.
             var bad = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { LayerKernels = "5=dense" });
             Assert.Contains(bad.Diagnostics, d => d.Id == DiagnosticIds.InvalidOptions && d.Message.Contains("not a layer with weights"));

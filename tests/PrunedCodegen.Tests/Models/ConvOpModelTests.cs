@@ -27,12 +27,12 @@ namespace PrunedCodegen.Tests.Models
         /// <summary>Compiles the model, runs `batch` random samples (or the fixed tensor) and compares every output with ORT.</summary>
         /// <remarks>
         /// Every conv kernel runs: Kernel=dense forces the tile kernel (stride 1, small enough), else the channel kernel;
-        /// Kernel=block the channel kernel (where it applies); Kernel=sparse the tap kernel.
+        /// Kernel=block the channel kernel (where it applies); Kernel=sparse the tap kernel; Kernel=direct the direct kernel (group 1).
         /// </remarks>
         private static void AssertMatchesOrt(ModelBuilder builder, long?[] inputDims, int batch = 2, float atol = 2e-5f)
         {
             byte[] onnx = builder.Build();
-            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.BlockSparse, KernelChoice.SparseRows })
+            foreach (var kernel in new[] { KernelChoice.DenseSimd, KernelChoice.BlockSparse, KernelChoice.SparseRows, KernelChoice.Direct })
             {
                 var model = CompiledModel.Load(onnx, kernel);
                 bool batched = inputDims[0] == null;
