@@ -15,7 +15,7 @@ namespace PrunedCodegen.Graph
         {
             "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
             "Softmax", "LogSoftmax", "Clip", "Flatten", "Reshape", "Identity", "Dropout", "Constant",
-        }.Concat(ElementwiseOps).Concat(ShapeOps).Concat(ReduceOps).ToArray();
+        }.Concat(ElementwiseOps).Concat(ShapeOps).Concat(ShapeMathOps).Concat(IndexingOps).Concat(ReduceOps).Distinct().ToArray();
 
         private void LowerNode(OnnxNode node, int index)
         {
@@ -23,6 +23,8 @@ namespace PrunedCodegen.Graph
             if (node.Domain.Length > 0 && node.Domain != "ai.onnx")
                 throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                     $"{where}: op '{Text.Quote(node.OpType)}' of domain '{Text.Quote(node.Domain)}' is not supported (only the default ONNX domain is)");
+            // Integer (shape) computations on build-time constants first: Add, Mul, Concat... of int64 data.
+            if (TryFoldIntegers(node, where)) return;
             switch (node.OpType)
             {
                 case "Gemm": LowerGemm(node, where); break;
@@ -47,7 +49,7 @@ namespace PrunedCodegen.Graph
                 case "Dropout": LowerDropout(node, where); break;
                 case "Constant": LowerConstant(node, where); break;
                 default:
-                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerReduce(node, where) || TryLowerConvolutional(node, where)) break;
+                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerIndexing(node, where) || TryLowerReduce(node, where) || TryLowerConvolutional(node, where)) break;
                     throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                         $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps.Concat(ConvolutionalOps))}");
             }
@@ -394,7 +396,13 @@ namespace PrunedCodegen.Graph
                     inferred = i;
                     continue;
                 }
-                if (s == 0 && !allowZero)
+                if (s == BatchSymbol)
+                {
+                    // Shape(x)[0] of a batched tensor, e.g. PyTorch's x.view(x.size(0), -1): the batch dim, kept first.
+                    if (i != 0 || !x.IsBatched) throw BatchDependent(where, $"target dim {i} (the batch size)");
+                    s = x.Shape[0];
+                }
+                else if (s == 0 && !allowZero)
                 {
                     if (i >= x.Shape.Length) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: 0 at axis {i} copies a dim the input does not have");
                     s = x.Shape[i];
@@ -414,7 +422,7 @@ namespace PrunedCodegen.Graph
             }
             if (Shapes.Count(dims) != count)
                 throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: cannot reshape {Shapes.Format(x.Shape)} ({count} elements) to {Shapes.Format(dims)}");
-            if (x.IsBatched && (spec.Length == 0 || (spec[0] != 0 && spec[0] != -1) || (spec[0] == 0 && allowZero)))
+            if (x.IsBatched && (spec.Length == 0 || (spec[0] != 0 && spec[0] != -1 && spec[0] != BatchSymbol) || (spec[0] == 0 && allowZero)))
                 throw BatchMix(where, "the target shape does not keep the batch dim first (use 0 or -1 there)");
             DefineOutput(node, 0, View(x, dims, node), where);
         }

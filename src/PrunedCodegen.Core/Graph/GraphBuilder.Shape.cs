@@ -101,7 +101,7 @@ namespace PrunedCodegen.Graph
             var attrs = new NodeAttributes(node, where);
             attrs.OnlyKnown("perm");
             var x = Input(node, 0, where);
-            RequireFloat(x, where);
+            if (!IsIntConstant(x)) RequireFloat(x, where);
             int rank = x.Shape.Length;
             long[] spec = attrs.Ints("perm")?.ToArray() ?? Enumerable.Range(0, rank).Reverse().Select(a => (long)a).ToArray();
             if (spec.Length != rank || spec.Any(p => p < 0 || p >= rank) || spec.Distinct().Count() != rank)
@@ -224,7 +224,10 @@ namespace PrunedCodegen.Graph
             if (!attrs.Has("axis") && _opset >= 4) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: Concat needs 'axis'");
             if (node.Inputs.Count == 0) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: Concat needs at least one input");
             var parts = Enumerable.Range(0, node.Inputs.Count).Select(i => Input(node, i, where)).ToList();
-            foreach (var p in parts) RequireFloat(p, where);
+            bool ints = parts.Any(IsIntConstant);
+            if (ints && !parts.All(IsIntConstant))
+                throw new ModelCompileException(DiagnosticIds.UnknownShape, $"{where}: Concat joins int64 constants with values that are not build-time int64 constants");
+            if (!ints) foreach (var p in parts) RequireFloat(p, where);
             int rank = parts[0].Shape.Length;
             if (rank == 0) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: Concat of scalars");
             long axisValue = attrs.Int("axis", 1);
@@ -258,6 +261,20 @@ namespace PrunedCodegen.Graph
                 DefineOutput(node, 0, View(parts[0], shape, node), where);
                 return;
             }
+            if (ints)
+            {
+                // Shape computations: the batch symbol is copied like any other dim.
+                var joined = new long[Shapes.Count(shape)];
+                int next = 0;
+                for (int o = 0; o < outer; o++)
+                    for (int k = 0; k < parts.Count; k++)
+                    {
+                        Array.Copy(parts[k].IntData!, o * chunks[k], joined, next, chunks[k]);
+                        next += chunks[k];
+                    }
+                DefineOutput(node, 0, IntConstant(name, shape, joined), where);
+                return;
+            }
             if (parts.All(p => p.Kind == ValueKind.Constant))
             {
                 var data = new float[Shapes.Count(shape)];
@@ -277,26 +294,30 @@ namespace PrunedCodegen.Graph
         }
 
         /// <summary>Appends a GatherOp (or evaluates it now when X is a constant).</summary>
-        private IrValue Gather(IrValue x, int[] shape, int[][] offsets, float fill, string what, OnnxNode node, IrValue? fillInput = null)
+        private IrValue Gather(IrValue x, int[] shape, int[][] offsets, float fill, string what, OnnxNode node, IrValue? fillInput = null, string? outputName = null)
         {
-            string name = node.Outputs.FirstOrDefault() ?? "";
+            string name = outputName ?? node.Outputs.FirstOrDefault() ?? "";
             if (x.Kind == ValueKind.Constant && fillInput == null)
             {
-                var source = x.Data!;
-                var data = new float[Shapes.Count(shape)];
+                // Folded now, for float data and for int64 data (shape computations; the batch symbol is copied as is).
+                int count = Shapes.Count(shape);
+                ChargeConstant(count);
+                var data = x.Data != null ? new float[count] : null;
+                var ints = x.Data == null ? new long[count] : null;
                 var index = new int[shape.Length];
-                for (int e = 0; e < data.Length; e++)
+                for (int e = 0; e < count; e++)
                 {
                     int at = 0;
                     for (int d = 0; d < shape.Length && at >= 0; d++) at = offsets[d][index[d]] < 0 ? -1 : at + offsets[d][index[d]];
-                    data[e] = at < 0 ? fill : source[at];
+                    if (data != null) data[e] = at < 0 ? fill : x.Data![at];
+                    else ints![e] = at < 0 ? 0 : x.IntData![at];
                     for (int d = shape.Length - 1; d >= 0; d--)
                     {
                         if (++index[d] < shape[d]) break;
                         index[d] = 0;
                     }
                 }
-                return NewConstant(name, shape, data);
+                return data != null ? NewConstant(name, shape, data) : new IrValue(name, ValueKind.Constant, shape, isBatched: false) { IntData = ints };
             }
             var output = NewValue(name, shape, x.IsBatched);
             _graph.Ops.Add(new GatherOp(x, output, offsets, fill, what, Source(node)) { FillInput = fillInput });

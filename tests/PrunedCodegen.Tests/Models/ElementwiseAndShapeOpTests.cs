@@ -30,7 +30,7 @@ namespace PrunedCodegen.Tests.Models
         /// (inputs with a symbolic leading dim get <paramref name="batch"/> samples, run through PredictBatch) and
         /// compares every output. Returns the generated source.
         /// </summary>
-        private static string AssertMatchesOrt(ModelBuilder builder, int batch = 3, bool specials = true, float atol = 1e-5f,
+        internal static string AssertMatchesOrt(ModelBuilder builder, int batch = 3, bool specials = true, float atol = 1e-5f,
             float rtol = 1e-5f, KernelChoice kernel = KernelChoice.Auto)
         {
             byte[] onnx = builder.Build();
