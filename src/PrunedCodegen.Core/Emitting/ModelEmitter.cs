@@ -385,8 +385,10 @@ namespace PrunedCodegen.Emitting
             {
                 KernelKind.SparseRows => $"{K}.SparseRows({layer}_Values, {layer}_Columns, {layer}_RowStarts, {bias}, {{0}}, {{1}});",
                 KernelKind.BlockSparse => $"{K}.BlockColumns({I(plan.BlockSize)}, {layer}_Blocks, {layer}_BlockInputs, {layer}_TileStarts, {bias}, {{0}}, {{1}});",
+                _ when DenseClamp(d.Activation) is { } clamp => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}}, {CSharpLiterals.Float(clamp.Low)}, {CSharpLiterals.Float(clamp.High)});",
                 _ => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
             };
+            bool fusedActivation = plan.Kernel == KernelKind.DenseSimd && DenseClamp(d.Activation) != null;
             if (plan.Kernel == KernelKind.Unrolled)
             {
                 EmitUnrolledDense(index, layer, d);
@@ -397,7 +399,7 @@ namespace PrunedCodegen.Emitting
                 _w.Line(string.Format(CultureInfo.InvariantCulture, call, "x", "y"));
             else
                 _w.Line($"for (int m = 0; m < {I(d.Rows)}; m++) " + string.Format(CultureInfo.InvariantCulture, call, $"x.Slice(m * {I(d.K)}, {I(d.K)})", $"y.Slice(m * {I(d.N)}, {I(d.N)})"));
-            EmitActivation(d.Activation, "y");
+            if (!fusedActivation) EmitActivation(d.Activation, "y");
             _w.Close();
             _w.Line();
 
@@ -425,6 +427,18 @@ namespace PrunedCodegen.Emitting
             }
             EmitFloatData($"{layer}_Bias", biasData);
         }
+
+        /// <summary>
+        /// The clamp the dense kernel applies as it stores (Relu = [0, +inf], Clip = [min, max]; NaN stays NaN), or null
+        /// when the activation is none or another one (then a separate pass after the kernel). A NaN bound is left to the
+        /// Clip pass, where MathF.Max/Min propagate it.
+        /// </summary>
+        private static (float Low, float High)? DenseClamp(Activation activation) => activation.Kind switch
+        {
+            ActivationKind.Relu => (0f, float.PositiveInfinity),
+            ActivationKind.Clip when !float.IsNaN(activation.Min) && !float.IsNaN(activation.Max) => (activation.Min, activation.Max),
+            _ => null,
+        };
 
         /// <summary>The layer method calls the unrolled parts (per row of a multi-row input), then the activation.</summary>
         private void EmitUnrolledDense(int index, string layer, DenseOp d)
@@ -588,7 +602,8 @@ namespace PrunedCodegen.Emitting
                 KernelKind.SparseRows => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}",
                 KernelKind.BlockSparse => $"block-sparse SIMD: {I(p.Blocks)} nonzero {I(p.BlockSize)}x1 blocks ({Percent(p.BlockOccupancy)} occupancy), one vector FMA each",
                 KernelKind.Unrolled => $"unrolled: {I(p.Nonzeros)} multiply-adds as straight-line code with the weights as literals",
-                _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback)",
+                _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback"
+                    + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored)" : ")"),
             } + $" ({costs})";
             string structural = d.RemovedInputs + d.RemovedOutputs == 0 ? ""
                 : $" Structural pruning: was [{I(d.Rows)},{I(d.K + d.RemovedInputs)}] -> [{I(d.Rows)},{I(d.N + d.RemovedOutputs)}]; {I(d.RemovedOutputs)} constant neuron(s) removed here, {I(d.RemovedInputs)} input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).";

@@ -112,7 +112,7 @@ namespace PrunedCodegen.Generated
             [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
             [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Multiply(float a, float b) => a * b;
             [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float v) => v < 0f ? 0f : v;
-            [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Clamp(float v, float low, float high) => v < low ? low : v > high ? high : v;
+            [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Clamp(float v, float low, float high) { v = v < low ? low : v; return v > high ? high : v; }   // as the vector clamps: high wins when low > high
             [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float v) => v;
         }
     }

@@ -99,11 +99,10 @@ namespace Snapshots
         }
 
         // Layer 0: MatMul '/0/MatMul' + Add '/0/Add' + Relu '/1/Relu'
-        //   y = Relu of W x + b: [1,16] -> [1,8]; W [8,16] has 51 nonzeros (60.2% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 10 ns, sparse rows 33.1 ns, 8x1 blocks 16.2 ns, unrolled 17.7 ns).
+        //   y = Relu of W x + b: [1,16] -> [1,8]; W [8,16] has 51 nonzeros (60.2% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback; Relu applied as the outputs are stored) (cost model: dense 10 ns, sparse rows 33.1 ns, 8x1 blocks 16.2 ns, unrolled 17.7 ns).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
-            global::PrunedCodegen.Generated.Kernels.Relu(y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y, 0f, float.PositiveInfinity);
         }
 
         // All 128 weights, input-major [16][8].

@@ -119,11 +119,10 @@ namespace Snapshots
         }
 
         // Layer 0: Gemm 'fc1' + Relu 'relu1'
-        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 5.5 ns, sparse rows 29.1 ns, 4x1 blocks 14.6 ns, unrolled 9 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback; Relu applied as the outputs are stored) (cost model: dense 5.5 ns, sparse rows 29.1 ns, 4x1 blocks 14.6 ns, unrolled 9 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
-            global::PrunedCodegen.Generated.Kernels.Relu(y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y, 0f, float.PositiveInfinity);
         }
 
         // All 96 weights, input-major [8][12].

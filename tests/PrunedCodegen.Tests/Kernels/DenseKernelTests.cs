@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using PrunedCodegen.Tests.Infrastructure;
+
+namespace PrunedCodegen.Tests.Kernels
+{
+    /// <summary>
+    /// The single-sample dense kernel (Emitting/Runtime/DenseKernels.cs) at every vector width through
+    /// <see cref="KernelHarness"/>, on awkward shapes, with the fused clamp (none, ReLU, Clip) and inputs holding zeros,
+    /// NaN and infinities. Reference: a plain loop in double precision over the [K][N] weights, written here.
+    /// </summary>
+    [Trait("Category", "Kernels")]
+    public class DenseKernelTests
+    {
+        private static readonly Lazy<Type> s_shim = new Lazy<Type>(() => KernelHarness.Compile(@"
+public static class DenseShim
+{
+    public static void Run(string width, float[] weights, float[] bias, float[] x, float[] y, float low, float high)
+    {
+        ref float w = ref MemoryMarshal.GetArrayDataReference(weights);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
+        ref float xs = ref MemoryMarshal.GetArrayDataReference(x);
+        ref float ys = ref MemoryMarshal.GetArrayDataReference(y);
+        bool hasBias = bias.Length > 0;
+        int k = x.Length, n = y.Length;
+" + KernelHarness.WidthSwitch((w, vt) => $"Kernels.DenseColumns<{w}, {vt}>(ref w, ref b, hasBias, ref xs, k, ref ys, n, low, high)") + @"
+    }
+
+    public static void Dispatch(float[] weights, float[] bias, float[] x, float[] y, float low, float high) =>
+        Kernels.DenseColumns(weights, bias, x, y, low, high);
+}", "DenseShim"));
+
+        private static readonly int[] Sizes = { 1, 3, 7, 17, 63, 100, 1000 };
+
+        public static TheoryData<string, int, int> Cases()
+        {
+            var data = new TheoryData<string, int, int>();
+            foreach (string width in KernelHarness.Widths)
+                foreach (int k in Sizes)
+                    foreach (int n in Sizes)
+                        if (n >= Lanes(width)) data.Add(width, k, n);   // a width serves layers of at least one vector
+            return data;
+        }
+
+        private static int Lanes(string width) => width switch { "512" => 16, "256" => 8, "128" => 4, _ => 1 };
+
+        private static readonly (float Low, float High, string Name)[] Clamps =
+        {
+            (float.NegativeInfinity, float.PositiveInfinity, "none"),
+            (0f, float.PositiveInfinity, "relu"),
+            (-0.25f, 0.5f, "clip"),
+        };
+
+        [Theory]
+        [MemberData(nameof(Cases))]
+        public void Dense_kernel_at_every_width_matches_a_double_reference(string width, int k, int n)
+        {
+            var random = new Random(k * 7919 + n);
+            var weights = RandomArray(random, k * n);
+            foreach (double zeros in new[] { 0.0, 0.5, 0.9, 1.0 })
+            {
+                var x = RandomArray(random, k).Select(v => random.NextDouble() < zeros ? 0f : v).ToArray();
+                foreach (bool withBias in new[] { false, true })
+                {
+                    var bias = withBias ? RandomArray(random, n) : Array.Empty<float>();
+                    foreach (var clamp in Clamps)
+                    {
+                        var y = Enumerable.Repeat(float.NaN, n).ToArray();   // every output must be written
+                        KernelHarness.Invoke(s_shim.Value, "Run", width, weights, bias, x, y, clamp.Low, clamp.High);
+                        Check(y, Reference(weights, bias, x, n, clamp.Low, clamp.High), $"width {width}, {k}x{n}, {zeros:P0} zeros, bias {withBias}, {clamp.Name}");
+                    }
+                }
+            }
+        }
+
+        [Theory]
+        [InlineData("512")]
+        [InlineData("256")]
+        [InlineData("128")]
+        [InlineData("scalar")]
+        public void NaN_and_infinite_inputs_propagate_as_in_the_reference(string width)
+        {
+            var random = new Random(5);
+            foreach (var (k, n) in new[] { (17, 100), (63, 17), (3, 1000) })
+            {
+                if (n < Lanes(width)) continue;
+                var weights = RandomArray(random, k * n);
+                // A zero weight column for input 1: NaN * 0 and inf * 0 are NaN, so a NaN or infinite input reaches every output.
+                for (int c = 0; c < n; c++) weights[1 * n + c] = 0f;
+                var bias = RandomArray(random, n);
+                foreach (float special in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+                {
+                    foreach (int at in new[] { 0, 1, k - 1 })
+                    {
+                        var x = RandomArray(random, k);
+                        x[at] = special;
+                        foreach (var clamp in Clamps)
+                        {
+                            var y = new float[n];
+                            KernelHarness.Invoke(s_shim.Value, "Run", width, weights, bias, x, y, clamp.Low, clamp.High);
+                            Check(y, Reference(weights, bias, x, n, clamp.Low, clamp.High), $"width {width}, {k}x{n}, x[{at}] = {special}, {clamp.Name}");
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>The public entry point picks a width per layer (narrower ones for layers of fewer outputs than a vector).</summary>
+        [Fact]
+        public void Dispatch_serves_every_output_count()
+        {
+            var random = new Random(11);
+            foreach (int n in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 31, 33, 100, 129 })
+            {
+                foreach (int k in new[] { 1, 10, 64 })
+                {
+                    var weights = RandomArray(random, k * n);
+                    var bias = RandomArray(random, n);
+                    var x = RandomArray(random, k);
+                    var y = new float[n];
+                    KernelHarness.Invoke(s_shim.Value, "Dispatch", weights, bias, x, y, 0f, float.PositiveInfinity);
+                    Check(y, Reference(weights, bias, x, n, 0f, float.PositiveInfinity), $"dispatch {k}x{n}");
+                }
+            }
+            Assert.Throws<ArgumentException>(() => KernelHarness.Invoke(s_shim.Value, "Dispatch", new float[5], Array.Empty<float>(), new float[2], new float[3], 0f, 1f));
+        }
+
+        private static float[] RandomArray(Random random, int length) =>
+            Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+        /// <summary>The expected outputs in double, and each one's scale (sum of |terms|) for the tolerance.</summary>
+        private static (double Value, double Scale)[] Reference(float[] weights, float[] bias, float[] x, int n, float low, float high)
+        {
+            var result = new (double, double)[n];
+            for (int c = 0; c < n; c++)
+            {
+                double sum = bias.Length > 0 ? bias[c] : 0, scale = Math.Abs(sum);
+                for (int p = 0; p < x.Length; p++)
+                {
+                    double term = (double)x[p] * weights[p * n + c];
+                    sum += term;
+                    scale += Math.Abs(term);
+                }
+                // The fused activation: min(max(v, low), high), NaN kept.
+                if (sum < low) sum = low;
+                if (sum > high) sum = high;
+                result[c] = (sum, scale);
+            }
+            return result;
+        }
+
+        private static void Check(float[] actual, (double Value, double Scale)[] expected, string what)
+        {
+            for (int c = 0; c < actual.Length; c++)
+            {
+                var (e, scale) = expected[c];
+                if (double.IsNaN(e)) Assert.True(float.IsNaN(actual[c]), $"{what}: output {c} is {actual[c]}, expected NaN");
+                else if (double.IsInfinity(e)) Assert.True(actual[c] == e, $"{what}: output {c} is {actual[c]}, expected {e}");
+                else Assert.True(Math.Abs(actual[c] - e) <= 1e-5 * (1 + scale), $"{what}: output {c} is {actual[c]}, expected {e}");
+            }
+        }
+    }
+}
