@@ -77,8 +77,9 @@ foreach (var m in Catalog.Models.Where(m => m.InputSet == Catalog.Models.First(x
 
 var peaks = Peak.All();
 var peak = peaks[0];
-Console.WriteLine("FMA peak, one core, 16 independent chains: " + string.Join("; ", peaks.Select(p =>
-    $"{p.Width} {p.GFlops:0.0} GFLOP/s (median {2 * p.FmaPerSecondMedian / 1e9:0.0}){(p.Fused ? "" : " unfused")}")));
+Console.WriteLine("FMA peak, one core: " + string.Join("; ", peaks.Select(p =>
+    $"{p.Width} {p.GFlops:0.0} GFLOP/s (median {2 * p.FmaPerSecondMedian / 1e9:0.0}; {p.Chains} chains; {p.FmaLanesPerCycle:0.0} FMA lanes/cycle at {p.ClockGHz:0.00} GHz){(p.Fused ? "" : " unfused")}")));
+Console.WriteLine($"  expected for {peak.Width}: {(peak.Width == "Vector512" && MachineInfo.Family().Contains("Zen 4", StringComparison.Ordinal) ? "16 (Zen 4 splits a 512-bit FMA)" : $"{2 * peak.Lanes} with two full-width FMA pipes (Zen 5, Intel server cores)")} lanes/cycle; measured {peak.FmaLanesPerCycle:0.0}");
 Console.WriteLine($"peak used for % of peak: {peak.Width}, {peak.FmaPerSecond / 1e9:0.0} G multiply-adds/s");
 if (peakOnly) return 0;
 
@@ -98,7 +99,7 @@ if (quick)
     results = passes == 1 ? passResults[0] : QuickRunner.Combine(passResults);
     // The peak again after the run: on a shared machine the best of the two is the closer to the hardware's.
     var after = Peak.Widest();
-    Console.WriteLine($"FMA peak after the run: {after.Width} {after.GFlops:0.0} GFLOP/s (median {2 * after.FmaPerSecondMedian / 1e9:0.0})");
+    Console.WriteLine($"FMA peak after the run: {after.Width} {after.GFlops:0.0} GFLOP/s (median {2 * after.FmaPerSecondMedian / 1e9:0.0}; {after.FmaLanesPerCycle:0.0} FMA lanes/cycle at {after.ClockGHz:0.00} GHz)");
     if (after.FmaPerSecond > peak.FmaPerSecond)
     {
         peak = after;

@@ -102,7 +102,9 @@ namespace PrunedCodegen.Benchmarks
                     fused = peak.Fused,
                     gflops = Math.Round(peak.GFlops, 1),
                     fma_per_s = peak.FmaPerSecond,
-                    all = allPeaks.Select(p => new { width = p.Width, gflops = Math.Round(p.GFlops, 1), gflops_median = Math.Round(2 * p.FmaPerSecondMedian / 1e9, 1) }).ToArray(),
+                    clock_ghz = Math.Round(peak.ClockGHz, 3),
+                    fma_lanes_per_cycle = Math.Round(peak.FmaLanesPerCycle, 2),
+                    all = allPeaks.Select(p => new { width = p.Width, gflops = Math.Round(p.GFlops, 1), gflops_median = Math.Round(2 * p.FmaPerSecondMedian / 1e9, 1), chains = p.Chains, clock_ghz = Math.Round(p.ClockGHz, 3) }).ToArray(),
                 },
                 definitions = new
                 {
