@@ -56,15 +56,6 @@ Console.WriteLine($"ISA: {MachineInfo.IsaSummary()}; {MachineInfo.Isa()}");
 Console.WriteLine($"models: {Catalog.ModelSet}; manifest {Catalog.ManifestPath}");
 Console.WriteLine($"load average at start: {MachineInfo.LoadAverage()}");
 
-if (list)
-{
-    foreach (var m in Catalog.Models)
-        foreach (var n in Implementations.Names(m))
-            if (cases == null || cases.IsMatch(m.Name + ":" + n))
-                Console.WriteLine($"{m.Name}:{n}");
-    return 0;
-}
-
 foreach (var m in Catalog.Models.Where(m => m.MissingVariants.Count > 0))
     Console.WriteLine($"warning: {m.Name}: generated classes not found for {string.Join(", ", m.MissingVariants)}");
 foreach (var m in Catalog.Models.Where(m => m.InputSet == Catalog.Models.First(x => x.ModelName == m.ModelName).InputSet))
@@ -73,6 +64,18 @@ foreach (var m in Catalog.Models.Where(m => m.InputSet == Catalog.Models.First(x
         Console.WriteLine($"warning: {m.ModelName}: the generator refused the {r.Kernel} variant at build time: {r.Diagnostic}");
     foreach (var v in m.Variants.Where(v => v.LargestMethod.IlBytes > Catalog.JitIlLimit || v.LargestMethod.Locals > Catalog.JitLocalsLimit))
         Console.WriteLine($"warning: {m.ModelName} ({v.Kernel}): {v.LargestMethod.Method} has {v.LargestMethod.IlBytes:N0} bytes of IL and {v.LargestMethod.Locals} locals, past the JIT's optimisation limits (NOTES.md): it runs unoptimised");
+    if (list)
+        foreach (var v in m.Variants)
+            Console.WriteLine($"  {m.ModelName} ({v.Kernel}): largest generated method {v.LargestMethod.Method}, {v.LargestMethod.IlBytes:N0} bytes of IL, {v.LargestMethod.Locals} locals");
+}
+
+if (list)
+{
+    foreach (var m in Catalog.Models)
+        foreach (var n in Implementations.Names(m))
+            if (cases == null || cases.IsMatch(m.Name + ":" + n))
+                Console.WriteLine($"{m.Name}:{n}");
+    return 0;
 }
 
 var peaks = Peak.All();
