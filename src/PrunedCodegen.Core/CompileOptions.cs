@@ -15,6 +15,8 @@ namespace PrunedCodegen
         Unrolled,
         /// <summary>Convolutions: the direct register-tiled kernel of any size where it applies (group 1); other layers as Auto.</summary>
         Direct,
+        /// <summary>Dense, skipping the weight rows of inputs that are exactly 0 at run time.</summary>
+        DenseSkipZeros,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>
@@ -51,6 +53,7 @@ namespace PrunedCodegen
             "sparse" => KernelChoice.SparseRows,
             "unrolled" => KernelChoice.Unrolled,
             "direct" => KernelChoice.Direct,
+            "skipzeros" => KernelChoice.DenseSkipZeros,
             _ => null,
         };
     }

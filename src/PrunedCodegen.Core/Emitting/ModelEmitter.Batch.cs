@@ -95,7 +95,7 @@ namespace PrunedCodegen.Emitting
                     _w.Line($"// Dense batch kernel: register tiles of {I(KernelPlanner.DenseBatchRows)} rows x 16 samples over all {I(plan.Weights)} weights ({Percent(plan.Density)} nonzero), bias{(relu ? " and ReLU" : "")} fused; cost model per group: dense {Ns(plan.DenseBatchCostNs)} ns, sparse rows {Ns(plan.SparseBatchCostNs)} ns.");
                     // A layer whose single-sample kernel is dense already holds its weights input-major [K][N]: the batch
                     // kernel reads that array in place (8 rows at a stride of N) rather than a second, packed copy.
-                    bool inPlace = plan.Kernel == KernelKind.DenseSimd && d.N >= KernelPlanner.DenseBatchRows;
+                    bool inPlace = (plan.Kernel == KernelKind.DenseSimd || plan.Kernel == KernelKind.DenseSkipZeros) && d.N >= KernelPlanner.DenseBatchRows;
                     string weights = inPlace ? $"{layer}_Weights" : $"{layer}_Packed";
                     _w.Line($"{K}.DenseBatch({weights}, packed: {(inPlace ? "false" : "true")}, {bias}, xT, yT, {I(d.K)}, {I(d.N)}, relu: {(relu ? "true" : "false")});");
                     if (!relu) EmitActivation(d.Activation, "yT");

@@ -385,10 +385,12 @@ namespace PrunedCodegen.Emitting
             {
                 KernelKind.SparseRows => $"{K}.SparseRows({layer}_Values, {layer}_Columns, {layer}_RowStarts, {bias}, {{0}}, {{1}});",
                 KernelKind.BlockSparse => $"{K}.BlockColumns({I(plan.BlockSize)}, {layer}_Blocks, {layer}_BlockInputs, {layer}_TileStarts, {bias}, {{0}}, {{1}});",
+                KernelKind.DenseSkipZeros when DenseClamp(d.Activation) is { } clamp => $"{K}.DenseSkipZeros({layer}_Weights, {bias}, {{0}}, {{1}}, {CSharpLiterals.Float(clamp.Low)}, {CSharpLiterals.Float(clamp.High)});",
+                KernelKind.DenseSkipZeros => $"{K}.DenseSkipZeros({layer}_Weights, {bias}, {{0}}, {{1}}, float.NegativeInfinity, float.PositiveInfinity);",
                 _ when DenseClamp(d.Activation) is { } clamp => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}}, {CSharpLiterals.Float(clamp.Low)}, {CSharpLiterals.Float(clamp.High)});",
                 _ => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
             };
-            bool fusedActivation = plan.Kernel == KernelKind.DenseSimd && DenseClamp(d.Activation) != null;
+            bool fusedActivation = (plan.Kernel == KernelKind.DenseSimd || plan.Kernel == KernelKind.DenseSkipZeros) && DenseClamp(d.Activation) != null;
             if (plan.Kernel == KernelKind.Unrolled)
             {
                 EmitUnrolledDense(index, layer, d);
@@ -595,13 +597,15 @@ namespace PrunedCodegen.Emitting
         {
             var p = _plans[d];
             string act = d.Activation.Kind == ActivationKind.None ? "" : d.Activation.Describe() + " of ";
-            string costs = $"cost model: dense {Ns(p.DenseCostNs)} ns, sparse rows {Ns(p.SparseCostNs)} ns, {I(p.BlockSize)}x1 blocks {Ns(p.BlockCostNs)} ns, unrolled {Ns(p.UnrolledCostNs)} ns";
+            string costs = $"cost model: dense {Ns(p.DenseCostNs)} ns, sparse rows {Ns(p.SparseCostNs)} ns, {I(p.BlockSize)}x1 blocks {Ns(p.BlockCostNs)} ns, unrolled {Ns(p.UnrolledCostNs)} ns, skipping zero inputs {Ns(p.SkipZerosCostNs)} ns";
             string kernel = p.Kernel switch
             {
                 KernelKind.SparseRows when p.UnrolledRefused => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}; unrolled was asked for, but {I(p.Nonzeros)} nonzeros exceed its limit of {I(KernelPlanner.UnrolledMaxNonzeros)}",
                 KernelKind.SparseRows => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}",
                 KernelKind.BlockSparse => $"block-sparse SIMD: {I(p.Blocks)} nonzero {I(p.BlockSize)}x1 blocks ({Percent(p.BlockOccupancy)} occupancy), one vector FMA each",
                 KernelKind.Unrolled => $"unrolled: {I(p.Nonzeros)} multiply-adds as straight-line code with the weights as literals",
+                KernelKind.DenseSkipZeros => $"dense SIMD over the inputs that are not exactly 0 (listed per call; priced with {Percent(p.InputZeros)} zero inputs expected)"
+                    + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored" : ""),
                 _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback"
                     + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored)" : ")"),
             } + $" ({costs})";

@@ -11,5 +11,7 @@ namespace PrunedCodegen.Planning
         BlockSparse,
         /// <summary>Straight-line code: one statement per nonzero with the weight and input index as literals.</summary>
         Unrolled,
+        /// <summary>Every weight row of the inputs that are not exactly 0: zero inputs (after a ReLU, image background) skipped.</summary>
+        DenseSkipZeros,
     }
 }

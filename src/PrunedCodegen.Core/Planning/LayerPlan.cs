@@ -32,6 +32,10 @@ namespace PrunedCodegen.Planning
         public double BlockCostNs { get; }
         public double UnrolledCostNs { get; }
 
+        /// <summary>The skip-zeros kernel's estimated cost, and the fraction of zero inputs it was priced with (<see cref="InputZeros"/>).</summary>
+        public double SkipZerosCostNs { get; init; }
+        public double InputZeros { get; init; }
+
         /// <summary>Unrolled code was asked for, but the layer has more nonzeros than <see cref="KernelPlanner.UnrolledMaxNonzeros"/>.</summary>
         public bool UnrolledRefused { get; init; }
 
@@ -54,6 +58,7 @@ namespace PrunedCodegen.Planning
             KernelKind.SparseRows => "sparse rows",
             KernelKind.BlockSparse => $"block {BlockSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}x1",
             KernelKind.Unrolled => "unrolled",
+            KernelKind.DenseSkipZeros => "dense, zero inputs skipped",
             _ => "dense SIMD",
         };
 
@@ -62,6 +67,7 @@ namespace PrunedCodegen.Planning
             KernelKind.SparseRows => SparseCostNs,
             KernelKind.BlockSparse => BlockCostNs,
             KernelKind.Unrolled => UnrolledCostNs,
+            KernelKind.DenseSkipZeros => SkipZerosCostNs,
             _ => DenseCostNs,
         };
     }

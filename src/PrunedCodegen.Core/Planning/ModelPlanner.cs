@@ -32,7 +32,7 @@ namespace PrunedCodegen.Planning
                 var choice = overrides.TryGetValue(i, out var forced) ? forced : options.Kernel;
                 switch (graph.Ops[i])
                 {
-                    case DenseOp d: dense[d] = KernelPlanner.Plan(d, choice); break;
+                    case DenseOp d: dense[d] = KernelPlanner.Plan(d, choice, Planning.InputZeros.Expected(graph, d.Input)); break;
                     case ConvOp c when c.Weights != null: conv[c] = ConvPlanner.Plan(c, choice); break;
                     case PoolOp p: pools[p] = PoolPlanner.Plan(p); break;
                 }
@@ -52,7 +52,7 @@ namespace PrunedCodegen.Planning
                 if (pieces.Length != 2 || !int.TryParse(pieces[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int layer) ||
                     CompileOptions.ParseKernel(pieces[1]) is not KernelChoice kernel || result.ContainsKey(layer))
                     throw new ModelCompileException(DiagnosticIds.InvalidOptions,
-                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse, unrolled, direct");
+                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse, unrolled, direct, skipzeros");
                 result[layer] = kernel;
             }
             return result;

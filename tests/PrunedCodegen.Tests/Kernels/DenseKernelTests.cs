@@ -6,7 +6,8 @@ using PrunedCodegen.Tests.Infrastructure;
 namespace PrunedCodegen.Tests.Kernels
 {
     /// <summary>
-    /// The single-sample dense kernel (Emitting/Runtime/DenseKernels.cs) at every vector width through
+    /// The single-sample dense kernels (Emitting/Runtime/DenseKernels.cs, and DenseSkipZerosKernels.cs, which skips zero
+    /// inputs) at every vector width through
     /// <see cref="KernelHarness"/>, on awkward shapes, with the fused clamp (none, ReLU, Clip) and inputs holding zeros,
     /// NaN and infinities. Reference: a plain loop in double precision over the [K][N] weights, written here.
     /// </summary>
@@ -27,19 +28,38 @@ public static class DenseShim
 " + KernelHarness.WidthSwitch((w, vt) => $"Kernels.DenseColumns<{w}, {vt}>(ref w, ref b, hasBias, ref xs, k, ref ys, n, low, high)") + @"
     }
 
+    public static void RunSkip(string width, float[] weights, float[] bias, float[] x, float[] y, float low, float high)
+    {
+        var values = new float[x.Length + 16];
+        var offsets = new int[x.Length + 16];
+        int count = Kernels.ListNonzeroInputs(x, y.Length, values, offsets);
+        ref float w = ref MemoryMarshal.GetArrayDataReference(weights);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
+        ref float vs = ref MemoryMarshal.GetArrayDataReference(values);
+        ref int os = ref MemoryMarshal.GetArrayDataReference(offsets);
+        ref float ys = ref MemoryMarshal.GetArrayDataReference(y);
+        bool hasBias = bias.Length > 0;
+        int n = y.Length;
+" + KernelHarness.WidthSwitch((w, vt) => $"Kernels.DenseSkipZeros<{w}, {vt}>(ref w, ref b, hasBias, ref vs, ref os, count, ref ys, n, low, high)") + @"
+    }
+
     public static void Dispatch(float[] weights, float[] bias, float[] x, float[] y, float low, float high) =>
         Kernels.DenseColumns(weights, bias, x, y, low, high);
+
+    public static void DispatchSkip(float[] weights, float[] bias, float[] x, float[] y, float low, float high) =>
+        Kernels.DenseSkipZeros(weights, bias, x, y, low, high);
 }", "DenseShim"));
 
         private static readonly int[] Sizes = { 1, 3, 7, 17, 63, 100, 1000 };
 
-        public static TheoryData<string, int, int> Cases()
+        public static TheoryData<string, string, int, int> Cases()
         {
-            var data = new TheoryData<string, int, int>();
-            foreach (string width in KernelHarness.Widths)
-                foreach (int k in Sizes)
-                    foreach (int n in Sizes)
-                        if (n >= Lanes(width)) data.Add(width, k, n);   // a width serves layers of at least one vector
+            var data = new TheoryData<string, string, int, int>();
+            foreach (string kernel in new[] { "Run", "RunSkip" })
+                foreach (string width in KernelHarness.Widths)
+                    foreach (int k in Sizes)
+                        foreach (int n in Sizes)
+                            if (n >= Lanes(width)) data.Add(kernel, width, k, n);   // a width serves layers of at least one vector
             return data;
         }
 
@@ -54,7 +74,7 @@ public static class DenseShim
 
         [Theory]
         [MemberData(nameof(Cases))]
-        public void Dense_kernel_at_every_width_matches_a_double_reference(string width, int k, int n)
+        public void Dense_kernel_at_every_width_matches_a_double_reference(string kernel, string width, int k, int n)
         {
             var random = new Random(k * 7919 + n);
             var weights = RandomArray(random, k * n);
@@ -67,19 +87,23 @@ public static class DenseShim
                     foreach (var clamp in Clamps)
                     {
                         var y = Enumerable.Repeat(float.NaN, n).ToArray();   // every output must be written
-                        KernelHarness.Invoke(s_shim.Value, "Run", width, weights, bias, x, y, clamp.Low, clamp.High);
-                        Check(y, Reference(weights, bias, x, n, clamp.Low, clamp.High), $"width {width}, {k}x{n}, {zeros:P0} zeros, bias {withBias}, {clamp.Name}");
+                        KernelHarness.Invoke(s_shim.Value, kernel, width, weights, bias, x, y, clamp.Low, clamp.High);
+                        Check(y, Reference(weights, bias, x, n, clamp.Low, clamp.High), $"{kernel}, width {width}, {k}x{n}, {zeros:P0} zeros, bias {withBias}, {clamp.Name}");
                     }
                 }
             }
         }
 
         [Theory]
-        [InlineData("512")]
-        [InlineData("256")]
-        [InlineData("128")]
-        [InlineData("scalar")]
-        public void NaN_and_infinite_inputs_propagate_as_in_the_reference(string width)
+        [InlineData("Run", "512")]
+        [InlineData("Run", "256")]
+        [InlineData("Run", "128")]
+        [InlineData("Run", "scalar")]
+        [InlineData("RunSkip", "512")]
+        [InlineData("RunSkip", "256")]
+        [InlineData("RunSkip", "128")]
+        [InlineData("RunSkip", "scalar")]
+        public void NaN_and_infinite_inputs_propagate_as_in_the_reference(string kernel, string width)
         {
             var random = new Random(5);
             foreach (var (k, n) in new[] { (17, 100), (63, 17), (3, 1000) })
@@ -93,13 +117,14 @@ public static class DenseShim
                 {
                     foreach (int at in new[] { 0, 1, k - 1 })
                     {
-                        var x = RandomArray(random, k);
+                        // Half the other inputs zero: the skip kernel skips those, never the NaN or infinity.
+                        var x = RandomArray(random, k).Select(v => random.Next(2) == 0 ? 0f : v).ToArray();
                         x[at] = special;
                         foreach (var clamp in Clamps)
                         {
                             var y = new float[n];
-                            KernelHarness.Invoke(s_shim.Value, "Run", width, weights, bias, x, y, clamp.Low, clamp.High);
-                            Check(y, Reference(weights, bias, x, n, clamp.Low, clamp.High), $"width {width}, {k}x{n}, x[{at}] = {special}, {clamp.Name}");
+                            KernelHarness.Invoke(s_shim.Value, kernel, width, weights, bias, x, y, clamp.Low, clamp.High);
+                            Check(y, Reference(weights, bias, x, n, clamp.Low, clamp.High), $"{kernel}, width {width}, {k}x{n}, x[{at}] = {special}, {clamp.Name}");
                         }
                     }
                 }
@@ -107,8 +132,10 @@ public static class DenseShim
         }
 
         /// <summary>The public entry point picks a width per layer (narrower ones for layers of fewer outputs than a vector).</summary>
-        [Fact]
-        public void Dispatch_serves_every_output_count()
+        [Theory]
+        [InlineData("Dispatch")]
+        [InlineData("DispatchSkip")]
+        public void Dispatch_serves_every_output_count(string entry)
         {
             var random = new Random(11);
             foreach (int n in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 31, 33, 100, 129 })
@@ -117,13 +144,13 @@ public static class DenseShim
                 {
                     var weights = RandomArray(random, k * n);
                     var bias = RandomArray(random, n);
-                    var x = RandomArray(random, k);
+                    var x = RandomArray(random, k).Select(v => random.Next(3) == 0 ? 0f : v).ToArray();
                     var y = new float[n];
-                    KernelHarness.Invoke(s_shim.Value, "Dispatch", weights, bias, x, y, 0f, float.PositiveInfinity);
-                    Check(y, Reference(weights, bias, x, n, 0f, float.PositiveInfinity), $"dispatch {k}x{n}");
+                    KernelHarness.Invoke(s_shim.Value, entry, weights, bias, x, y, 0f, float.PositiveInfinity);
+                    Check(y, Reference(weights, bias, x, n, 0f, float.PositiveInfinity), $"{entry} {k}x{n}");
                 }
             }
-            Assert.Throws<ArgumentException>(() => KernelHarness.Invoke(s_shim.Value, "Dispatch", new float[5], Array.Empty<float>(), new float[2], new float[3], 0f, 1f));
+            Assert.Throws<ArgumentException>(() => KernelHarness.Invoke(s_shim.Value, entry, new float[5], Array.Empty<float>(), new float[2], new float[3], 0f, 1f));
         }
 
         private static float[] RandomArray(Random random, int length) =>
