@@ -291,7 +291,7 @@ namespace PrunedCodegen.Emitting
             if (_batch != null)
             {
                 _w.Open("if (batch >= 2)");
-                _w.Line("// Groups of 16 samples through the batch kernels (feature-major activations, vectorised across samples).");
+                _w.Line("// Groups of up to 64 samples through the batch kernels (feature-major activations, vectorised across samples).");
                 EmitBatchScratch();
                 _w.Line($"Run_Batch({_inputParams[0]}, {_outputParams[0]}, batch, scratchT);");
                 _w.Line("return;");

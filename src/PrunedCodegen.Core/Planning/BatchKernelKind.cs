@@ -1,11 +1,11 @@
 namespace PrunedCodegen.Planning
 {
-    /// <summary>How a dense layer runs in PredictBatch's groups of 16 samples (activations feature-major, [features][16]).</summary>
+    /// <summary>How a dense layer runs in PredictBatch's groups of up to 64 samples (activations feature-major, [features][lanes]).</summary>
     internal enum BatchKernelKind
     {
-        /// <summary>Every weight, packed [tiles][K][8]: register tiles of 8 output rows x 16 samples (Kernels.DenseBatch).</summary>
+        /// <summary>Every weight, through the GEMM micro-kernel: register tiles of 12 output rows x 2 vectors of samples (Kernels.Gemm).</summary>
         Dense,
-        /// <summary>Only the nonzero weights (CSR): one broadcast weight times the 16 samples' input per nonzero (Kernels.SparseRowsBatch).</summary>
+        /// <summary>Only the nonzero weights (CSR): one broadcast weight times the group's input per nonzero (Kernels.SparseRowsBatch).</summary>
         SparseRows,
     }
 }

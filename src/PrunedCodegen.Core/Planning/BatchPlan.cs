@@ -5,10 +5,11 @@ namespace PrunedCodegen.Planning
 {
     /// <summary>
     /// When a model is a chain of dense layers and activations (optionally ending in a softmax over all its
-    /// outputs), PredictBatch runs groups of 16 samples through batch kernels: activations are stored
-    /// feature-major as [features][16], so every weight is one broadcast times a vector of 16 samples. Each dense
-    /// layer picks its own batch kernel (<see cref="LayerPlan.BatchKernel"/>): register tiles of 8 rows x 16 samples
-    /// over every weight, or CSR over the nonzeros only, where unstructured sparsity runs at full vector width.
+    /// outputs), PredictBatch runs groups of up to <see cref="Group"/> samples through batch kernels: activations are
+    /// stored feature-major as [features][lanes] (lanes = the group's samples rounded up to 16), so every weight is one
+    /// broadcast times vectors of samples. Each dense layer picks its own batch kernel (<see cref="LayerPlan.BatchKernel"/>):
+    /// the GEMM micro-kernel (register tiles of 12 rows x 2 vectors of samples) over every weight, or CSR over the nonzeros
+    /// only, where unstructured sparsity runs at full vector width.
     /// </summary>
     internal sealed class BatchPlan
     {
@@ -31,8 +32,14 @@ namespace PrunedCodegen.Planning
         /// <summary>The value the batched ops end in, transposed back into the output span.</summary>
         public IrValue BatchedOutput { get; }
 
-        /// <summary>Floats of the [features][16] scratch: intermediates, then the input group, then the output group.</summary>
-        public int GroupScratchLength => (ScratchLength + InputLength + OutputLength) * 16;
+        /// <summary>
+        /// Most samples per group (Kernels.BatchGroup). 64: the weights stream once per 64 samples, and the micro-kernel's
+        /// 32-sample tiles run twice per panel while the panel is in L1; a smaller batch uses fewer lanes, not 64.
+        /// </summary>
+        public const int Group = 64;
+
+        /// <summary>Floats of the [features][lanes] scratch at its widest: intermediates, then the input group, then the output group.</summary>
+        public int GroupScratchLength => (ScratchLength + InputLength + OutputLength) * Group;
 
         public static BatchPlan? TryCreate(IrGraph graph, BufferPlan buffers, IReadOnlyDictionary<DenseOp, LayerPlan> plans)
         {

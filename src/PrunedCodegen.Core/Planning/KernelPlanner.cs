@@ -59,32 +59,33 @@ namespace PrunedCodegen.Planning
 
         public static readonly int[] BlockSizes = { 16, 8, 4 };
 
-        // Batch path, per group of 16 samples. Measured on the same Zen 4 by calling the two batch kernels on single layers
-        // (64x128 to 784x512 at 0-90% sparsity, median of 15 rounds): the dense batch kernel takes 2.3-2.7 ns per input per
-        // tile of 8 rows (0.3 ns per weight, 81-96% of the FMA peak) while its weights stream from L1-L3; the CSR batch kernel
-        // 0.6-1.5 ns per nonzero (typically 1.2), so dense wins below about 75% sparsity. Beyond L3-sized layers both slow down
-        // (1024x2048 dense: 3.7 ns per tile input, 59% of peak), which the bandwidth term only roughly follows.
+        // Batch path, per 16 samples. The GEMM micro-kernel (Kernels.Gemm, 12-row panels) measured alone on the team's Zen 5
+        // (AVX-512, one core, loaded machine, best of 25 runs, against the FMA peak measured in the same process): 93-99% of
+        // the peak on 512x784 and 512x512 at 32 and 64 samples (1.75-1.8 ns per panel input per 16 samples), 82-90% on
+        // 64x128 and 128x64, and 66-75% at exactly 16 samples (one vector of samples: a broadcast per FMA, load-bound). The
+        // CSR batch kernel's figures are from the Zen 4 calibration (0.6-1.5 ns per nonzero, typically 1.2); dense now wins
+        // below about 87% sparsity.
 
-        /// <summary>Dense batch kernel: one input of one 8-row tile for 16 samples (8 Vector512 FMAs, or 16 Vector256).</summary>
-        public const double NsPerDenseBatchTileInput = 2.4;
-        /// <summary>Dense batch kernel: per 8-row tile (bias, stores, ReLU, the tail copy of a partial tile).</summary>
-        public const double NsPerDenseBatchTile = 15;
+        /// <summary>GEMM micro-kernel: one input of one 12-row panel for 16 samples (12 FMAs of 16 lanes).</summary>
+        public const double NsPerGemmPanelInput = 1.9;
+        /// <summary>GEMM micro-kernel: per 12-row panel (bias, stores, clamp, partial sums between blocks of k).</summary>
+        public const double NsPerGemmPanel = 5;
         /// <summary>CSR batch kernel: one nonzero for 16 samples (index load, broadcast, one FMA).</summary>
         public const double NsPerBatchNonzero = 1.2;
         /// <summary>CSR batch kernel: per output row (partial sums folded and stored).</summary>
         public const double NsPerBatchRow = 2.0;
 
-        /// <summary>Estimated ns per group of 16 samples for the dense and the CSR batch kernels.</summary>
+        /// <summary>Estimated ns per 16 samples for the dense (GEMM) and the CSR batch kernels.</summary>
         public static (double Dense, double Sparse) BatchCosts(DenseOp op, int nonzeros)
         {
-            int tiles = (op.N + DenseBatchRows - 1) / DenseBatchRows;
-            double dense = Cost((double)tiles * op.K * NsPerDenseBatchTileInput + tiles * NsPerDenseBatchTile, 4.0 * tiles * DenseBatchRows * op.K);
+            int panels = (op.N + GemmPanelRows - 1) / GemmPanelRows;
+            double dense = Cost((double)panels * op.K * NsPerGemmPanelInput + panels * NsPerGemmPanel, 4.0 * panels * GemmPanelRows * op.K);
             double sparse = Cost(nonzeros * NsPerBatchNonzero + op.N * NsPerBatchRow, 8.0 * nonzeros + 4.0 * op.N);
             return (dense, sparse);
         }
 
-        /// <summary>Output rows per register tile of the dense batch kernel (Kernels.DenseBatchRows).</summary>
-        public const int DenseBatchRows = 8;
+        /// <summary>Output rows per packed weight panel of the GEMM micro-kernel (Kernels.GemmPanelRows).</summary>
+        public const int GemmPanelRows = 12;
 
         /// <summary>Bytes per nanosecond when streaming a working set of this size. L2 holds less than its 1 MB of weights
         /// (input, output and code share it): a layer of exactly 1 MB measured 79 bytes/ns, like the 1.6 and 4 MB ones.</summary>

@@ -39,13 +39,13 @@ namespace PrunedCodegen.Planning
         /// <summary>Unrolled code was asked for, but the layer has more nonzeros than <see cref="KernelPlanner.UnrolledMaxNonzeros"/>.</summary>
         public bool UnrolledRefused { get; init; }
 
-        /// <summary>The kernel this layer uses in PredictBatch's groups of 16 samples, and both candidates' estimated ns per group.</summary>
+        /// <summary>The kernel this layer uses in PredictBatch's groups, and both candidates' estimated ns per 16 samples.</summary>
         public BatchKernelKind BatchKernel { get; init; }
         public double DenseBatchCostNs { get; init; }
         public double SparseBatchCostNs { get; init; }
 
         /// <summary>The batch kernel's short name, as the layer table shows it.</summary>
-        public string BatchKernelName => BatchKernel == BatchKernelKind.Dense ? "dense 8x16 tiles" : "sparse rows";
+        public string BatchKernelName => BatchKernel == BatchKernelKind.Dense ? "dense GEMM" : "sparse rows";
 
         public double BatchChosenCostNs => BatchKernel == BatchKernelKind.Dense ? DenseBatchCostNs : SparseBatchCostNs;
 

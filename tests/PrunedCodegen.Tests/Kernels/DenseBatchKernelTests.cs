@@ -9,15 +9,15 @@ using static PrunedCodegen.Tests.Infrastructure.ModelBuilder;
 namespace PrunedCodegen.Tests.Kernels
 {
     /// <summary>
-    /// The dense batch kernel (register tiles of 8 output rows x 16 samples, Kernels.DenseBatch) against ONNX Runtime:
-    /// awkward layer sizes (partial row tiles, a single input, a single output), sparsities 0/50/90%, batch sizes that
-    /// leave partial groups of 16, the fused ReLU and other activations, special values, and no allocation per call.
+    /// The dense batch kernel (the GEMM micro-kernel, Kernels.Gemm, 12-row panels x 2 vectors of samples) against ONNX
+    /// Runtime: awkward layer sizes (partial panels, a single input, a single output), sparsities 0/50/90%, batch sizes
+    /// that leave partial groups of 64 and lanes of 16, the fused ReLU and other activations, special values, and no allocation per call.
     /// Runs in the CI instruction-set matrix (Category=Kernels), so every vector width and the scalar path are covered.
     /// </summary>
     [Trait("Category", "Kernels")]
     public class DenseBatchKernelTests
     {
-        private static readonly int[] Batches = { 1, 2, 7, 16, 17, 64, 100 };
+        private static readonly int[] Batches = { 1, 2, 7, 16, 17, 33, 64, 65, 100, 130 };
 
         private static ModelBuilder Layer(int k, int n, double sparsity, string activation)
         {
@@ -58,12 +58,12 @@ namespace PrunedCodegen.Tests.Kernels
             byte[] onnx = Layer(k, n, sparsity, activation).Build();
             // Forcing the dense kernel forces the dense batch kernel too, whatever the sparsity.
             var source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { Kernel = KernelChoice.DenseSimd }).Source!;
-            Assert.Contains("Kernels.DenseBatch(", source);
-            Assert.Contains(activation == "Relu" ? "relu: true" : "relu: false", source);
-            // With 8+ outputs the batch kernel reads the single-sample kernel's [K][N] weights in place (the last row tile
+            Assert.Contains("Kernels.Gemm(", source);
+            Assert.Contains(activation == "Relu" ? "clamp: true" : "clamp: false", source);
+            // With 12+ outputs the micro-kernel reads the single-sample kernel's [K][N] weights in place (the last panel
             // overlapping the one before); narrower layers get a zero-padded packed copy. Both layouts are checked here.
-            bool inPlace = n >= 8;
-            Assert.Contains(inPlace ? "packed: false" : "packed: true", source);
+            bool inPlace = n >= 12;
+            Assert.Contains(inPlace ? "Kernels.Gemm(Layer0_Weights, " + n + "," : "Kernels.Gemm(Layer0_Packed, global::PrunedCodegen.Generated.Kernels.GemmPanelRows,", source);
             if (inPlace) Assert.DoesNotContain("_Packed", source); else Assert.Contains("_Packed", source);
             // Sums of up to 1000 products of magnitude ~2 in float32: the summation order alone moves them by ~1e-4.
             AssertBatchesMatchOrt(onnx, CompiledModel.Load(onnx, KernelChoice.DenseSimd), 1e-4f * (1 + k / 100), 1e-4f, $"{k}x{n} at {sparsity:P0} ({activation}), dense batch");
@@ -80,8 +80,8 @@ namespace PrunedCodegen.Tests.Kernels
             byte[] onnx = builder.Build();
             var source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx")).Source!;
             Assert.Contains("Run_Batch(", source);
-            Assert.Equal(2, CountOf(source, "Kernels.DenseBatch("));
-            Assert.Contains("batch: dense 8x16 tiles", source);
+            Assert.Equal(2, CountOf(source, "Kernels.Gemm("));
+            Assert.Contains("batch: dense GEMM", source);
             var model = CompiledModel.Load(onnx, KernelChoice.Auto);
             AssertBatchesMatchOrt(onnx, model, 1e-5f, 1e-4f, "dense 64-128-10 MLP + softmax");
             foreach (int batch in new[] { 2, 17, 64 })
@@ -114,9 +114,9 @@ namespace PrunedCodegen.Tests.Kernels
                 .Node("Relu", new[] { "h" }, new[] { "hr" })
                 .Node("Gemm", new[] { "hr", "W2" }, new[] { "y" }, "fc2", Int("transB", 1)).Build();
             var source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx")).Source!;
-            Assert.Equal(1, CountOf(source, "Kernels.DenseBatch("));
+            Assert.Equal(1, CountOf(source, "Kernels.Gemm("));
             Assert.Equal(1, CountOf(source, "Kernels.SparseRowsBatch("));
-            Assert.Contains("batch: dense 8x16 tiles", source);
+            Assert.Contains("batch: dense GEMM", source);
             Assert.Contains("batch: sparse rows", source);
             AssertBatchesMatchOrt(onnx, CompiledModel.Load(onnx, KernelChoice.Auto), 1e-4f, 1e-4f, "dense then 90% sparse");
         }

@@ -123,15 +123,22 @@ namespace PrunedCodegen.Generated
             }
         }
 
-        // ---- batch kernels: 16 samples at a time, activations stored feature-major as [features][16] ----
-
-        /// <summary>Samples per group in the batch kernels: one Vector512, two Vector256 or four Vector128.</summary>
-        public const int BatchGroup = 16;
+        // ---- batch kernels: up to 64 samples at a time, activations stored feature-major as [features][lanes] ----
 
         /// <summary>
-        /// The span sliced to start on a 64-byte boundary; it needs 15 floats to spare. A Vector512 load of a 16-sample
-        /// row of the batch scratch then touches one cache line, not two. Only for memory that does not move (the stack,
-        /// pinned arrays).
+        /// Most samples per group in the batch path. A group of <c>count</c> samples is stored with <c>lanes</c> = count
+        /// rounded up to 16 floats per feature (one Vector512, two Vector256, four Vector128), the padding lanes zero, so
+        /// that a batch of 16 does not pay for 64 and every kernel runs whole vectors.
+        /// </summary>
+        public const int BatchGroup = 64;
+
+        /// <summary>Floats per feature of a group of <paramref name="count"/> samples: count rounded up to 16.</summary>
+        public static int BatchLanes(int count) => (count + 15) & ~15;
+
+        /// <summary>
+        /// The span sliced to start on a 64-byte boundary; it needs 15 floats to spare. A Vector512 load of 16 lanes of a
+        /// feature in the batch scratch then touches one cache line, not two. Only for memory that does not move (the
+        /// stack, pinned arrays).
         /// </summary>
         public static Span<float> Align64(Span<float> span)
         {
@@ -139,35 +146,48 @@ namespace PrunedCodegen.Generated
             return span.Slice((int)((64 - (address & 63)) & 63) / 4);
         }
 
-        /// <summary>x holds <paramref name="count"/> samples of <paramref name="features"/> floats; writes them as [features][16], zero-padded.</summary>
-        public static void ToBatch(ReadOnlySpan<float> x, int count, int features, Span<float> xT)
+        /// <summary>x holds <paramref name="count"/> samples of <paramref name="features"/> floats; writes them as [features][lanes], the lanes past count zero.</summary>
+        public static void ToBatch(ReadOnlySpan<float> x, int count, int features, int lanes, Span<float> xT)
         {
-            if (count > BatchGroup || x.Length < count * features || xT.Length < features * BatchGroup) throw new ArgumentException("batch group sizes disagree");
-            if (count < BatchGroup) xT.Slice(0, features * BatchGroup).Clear();
-            for (int s = 0; s < count; s++)
-                for (int f = 0; f < features; f++)
-                    xT[f * BatchGroup + s] = x[s * features + f];
+            if (count > lanes || lanes % 16 != 0 || x.Length < count * features || xT.Length < features * lanes) throw new ArgumentException("batch group sizes disagree");
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref float dest = ref MemoryMarshal.GetReference(xT);
+            // Feature by feature: each destination row is written sequentially, and the count source lines being read stay
+            // in L1 (sample by sample would write one float into each of `features` lines, more than L1 holds at 784 features).
+            for (int f = 0; f < features; f++)
+            {
+                ref float row = ref Unsafe.Add(ref dest, (nint)f * lanes);
+                ref float column = ref Unsafe.Add(ref xs, f);
+                int s = 0;
+                for (; s < count; s++) Unsafe.Add(ref row, s) = Unsafe.Add(ref column, (nint)s * features);
+                for (; s < lanes; s++) Unsafe.Add(ref row, s) = 0f;
+            }
         }
 
         /// <summary>The inverse of <see cref="ToBatch"/> for the first <paramref name="count"/> samples.</summary>
-        public static void FromBatch(ReadOnlySpan<float> yT, int count, int features, Span<float> y)
+        public static void FromBatch(ReadOnlySpan<float> yT, int count, int features, int lanes, Span<float> y)
         {
-            if (count > BatchGroup || y.Length < count * features || yT.Length < features * BatchGroup) throw new ArgumentException("batch group sizes disagree");
-            for (int s = 0; s < count; s++)
-                for (int f = 0; f < features; f++)
-                    y[s * features + f] = yT[f * BatchGroup + s];
+            if (count > lanes || y.Length < count * features || yT.Length < features * lanes) throw new ArgumentException("batch group sizes disagree");
+            ref float src = ref MemoryMarshal.GetReference(yT);
+            ref float ys = ref MemoryMarshal.GetReference(y);
+            for (int f = 0; f < features; f++)
+            {
+                ref float row = ref Unsafe.Add(ref src, (nint)f * lanes);
+                ref float column = ref Unsafe.Add(ref ys, f);
+                for (int s = 0; s < count; s++) Unsafe.Add(ref column, (nint)s * features) = Unsafe.Add(ref row, s);
+            }
         }
 
         /// <summary>
-        /// Batch of 16 samples, CSR weights: for each output row and each nonzero weight, one broadcast weight times
-        /// the 16 samples' input (a contiguous vector in the [features][16] layout). Unstructured sparsity runs
+        /// A batch group, CSR weights: for each output row and each nonzero weight, one broadcast weight times the
+        /// group's input (<paramref name="lanes"/> contiguous floats in the [features][lanes] layout, a multiple of 16). Unstructured sparsity runs
         /// at full vector width because the vector runs across samples, not across weights.
         /// </summary>
         public static void SparseRowsBatch(ReadOnlySpan<float> values, ReadOnlySpan<int> columns, ReadOnlySpan<int> rowStarts,
-            ReadOnlySpan<float> bias, ReadOnlySpan<float> xT, Span<float> yT, int k, int n)
+            ReadOnlySpan<float> bias, ReadOnlySpan<float> xT, Span<float> yT, int k, int n, int lanes)
         {
             if (rowStarts.Length != n + 1 || rowStarts[n] > values.Length || values.Length != columns.Length || (!bias.IsEmpty && bias.Length < n) ||
-                xT.Length < k * BatchGroup || yT.Length < n * BatchGroup)
+                lanes % 16 != 0 || xT.Length < k * lanes || yT.Length < n * lanes)
                 throw new ArgumentException("sparse layer data and span lengths disagree");
             ref float v = ref MemoryMarshal.GetReference(values);
             ref int c = ref MemoryMarshal.GetReference(columns);
@@ -176,27 +196,27 @@ namespace PrunedCodegen.Generated
             for (int r = 0; r < n; r++)
             {
                 float b = bias.IsEmpty ? 0f : bias[r];
-                ref float yr = ref Unsafe.Add(ref y, r * BatchGroup);
+                ref float yr = ref Unsafe.Add(ref y, r * lanes);
                 int start = rowStarts[r], end = rowStarts[r + 1];
-                if (Vector512.IsHardwareAccelerated) BatchRow512(ref v, ref c, start, end, ref x, b, ref yr);
-                else if (Vector256.IsHardwareAccelerated) BatchRow256(ref v, ref c, start, end, ref x, b, ref yr);
-                else if (Vector128.IsHardwareAccelerated) BatchRow128(ref v, ref c, start, end, ref x, b, ref yr);
+                if (Vector512.IsHardwareAccelerated) BatchRow512(ref v, ref c, start, end, ref x, lanes, b, ref yr);
+                else if (Vector256.IsHardwareAccelerated) BatchRow256(ref v, ref c, start, end, ref x, lanes, b, ref yr);
+                else if (Vector128.IsHardwareAccelerated) BatchRow128(ref v, ref c, start, end, ref x, lanes, b, ref yr);
                 else
                 {
-                    for (int s = 0; s < BatchGroup; s++)
+                    for (int s = 0; s < lanes; s++)
                     {
                         float a = b;
-                        for (int j = start; j < end; j++) a += Unsafe.Add(ref v, j) * Unsafe.Add(ref x, Unsafe.Add(ref c, j) * BatchGroup + s);
+                        for (int j = start; j < end; j++) a += Unsafe.Add(ref v, j) * Unsafe.Add(ref x, Unsafe.Add(ref c, j) * lanes + s);
                         Unsafe.Add(ref yr, s) = a;
                     }
                 }
             }
         }
 
-        private static void BatchRow512(ref float v, ref int c, int start, int end, ref float x, float bias, ref float y)
+        private static void BatchRow512(ref float v, ref int c, int start, int end, ref float x, int lanes, float bias, ref float y)
         {
             int V = Vector512<float>.Count;
-            for (int s = 0; s < BatchGroup; s += V)
+            for (int s = 0; s < lanes; s += V)
             {
                 // Four partial sums over consecutive nonzeros hide the FMA latency.
                 Vector512<float> a0 = Vector512.Create(bias), a1 = default, a2 = default, a3 = default;
@@ -204,21 +224,21 @@ namespace PrunedCodegen.Generated
                 int j = start;
                 for (; j + 4 <= end; j += 4)
                 {
-                    a0 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j)), a0);
-                    a1 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j + 1)), a1);
-                    a2 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j + 2)), a2);
-                    a3 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j + 3)), a3);
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * lanes)), Vector512.Create(Unsafe.Add(ref v, j)), a0);
+                    a1 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * lanes)), Vector512.Create(Unsafe.Add(ref v, j + 1)), a1);
+                    a2 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * lanes)), Vector512.Create(Unsafe.Add(ref v, j + 2)), a2);
+                    a3 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * lanes)), Vector512.Create(Unsafe.Add(ref v, j + 3)), a3);
                 }
                 for (; j < end; j++)
-                    a0 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector512.Create(Unsafe.Add(ref v, j)), a0);
+                    a0 = MulAdd(Vector512.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * lanes)), Vector512.Create(Unsafe.Add(ref v, j)), a0);
                 ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)s);
             }
         }
 
-        private static void BatchRow256(ref float v, ref int c, int start, int end, ref float x, float bias, ref float y)
+        private static void BatchRow256(ref float v, ref int c, int start, int end, ref float x, int lanes, float bias, ref float y)
         {
             int V = Vector256<float>.Count;
-            for (int s = 0; s < BatchGroup; s += V)
+            for (int s = 0; s < lanes; s += V)
             {
                 // Four partial sums over consecutive nonzeros hide the FMA latency.
                 Vector256<float> a0 = Vector256.Create(bias), a1 = default, a2 = default, a3 = default;
@@ -226,21 +246,21 @@ namespace PrunedCodegen.Generated
                 int j = start;
                 for (; j + 4 <= end; j += 4)
                 {
-                    a0 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j)), a0);
-                    a1 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j + 1)), a1);
-                    a2 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j + 2)), a2);
-                    a3 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j + 3)), a3);
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * lanes)), Vector256.Create(Unsafe.Add(ref v, j)), a0);
+                    a1 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * lanes)), Vector256.Create(Unsafe.Add(ref v, j + 1)), a1);
+                    a2 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * lanes)), Vector256.Create(Unsafe.Add(ref v, j + 2)), a2);
+                    a3 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * lanes)), Vector256.Create(Unsafe.Add(ref v, j + 3)), a3);
                 }
                 for (; j < end; j++)
-                    a0 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector256.Create(Unsafe.Add(ref v, j)), a0);
+                    a0 = MulAdd(Vector256.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * lanes)), Vector256.Create(Unsafe.Add(ref v, j)), a0);
                 ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)s);
             }
         }
 
-        private static void BatchRow128(ref float v, ref int c, int start, int end, ref float x, float bias, ref float y)
+        private static void BatchRow128(ref float v, ref int c, int start, int end, ref float x, int lanes, float bias, ref float y)
         {
             int V = Vector128<float>.Count;
-            for (int s = 0; s < BatchGroup; s += V)
+            for (int s = 0; s < lanes; s += V)
             {
                 // Four partial sums over consecutive nonzeros hide the FMA latency.
                 Vector128<float> a0 = Vector128.Create(bias), a1 = default, a2 = default, a3 = default;
@@ -248,190 +268,14 @@ namespace PrunedCodegen.Generated
                 int j = start;
                 for (; j + 4 <= end; j += 4)
                 {
-                    a0 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j)), a0);
-                    a1 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j + 1)), a1);
-                    a2 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j + 2)), a2);
-                    a3 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j + 3)), a3);
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * lanes)), Vector128.Create(Unsafe.Add(ref v, j)), a0);
+                    a1 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 1) * lanes)), Vector128.Create(Unsafe.Add(ref v, j + 1)), a1);
+                    a2 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 2) * lanes)), Vector128.Create(Unsafe.Add(ref v, j + 2)), a2);
+                    a3 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j + 3) * lanes)), Vector128.Create(Unsafe.Add(ref v, j + 3)), a3);
                 }
                 for (; j < end; j++)
-                    a0 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * BatchGroup)), Vector128.Create(Unsafe.Add(ref v, j)), a0);
+                    a0 = MulAdd(Vector128.LoadUnsafe(ref xs, (nuint)(Unsafe.Add(ref c, j) * lanes)), Vector128.Create(Unsafe.Add(ref v, j)), a0);
                 ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y, (nuint)s);
-            }
-        }
-
-        // ---- dense batch kernel: register tiles of 8 output rows x 16 samples ----
-
-        /// <summary>Output rows per register tile of <see cref="DenseBatch"/>.</summary>
-        public const int DenseBatchRows = 8;
-
-        /// <summary>
-        /// Batch of 16 samples, every weight: yT[r][s] = bias[r] + sum_p W[r, p] * xT[p][s], then ReLU when
-        /// <paramref name="relu"/> (NaN stays NaN). Two weight layouts: <paramref name="packed"/> = [tiles][k][8] (rows past
-        /// n zero), one sequential run per tile, for layers whose single-sample kernel keeps no dense copy; otherwise the
-        /// single-sample dense kernel's own input-major [k][n] array (n >= 8), read 8 rows at a time with a stride of n, so
-        /// that the model holds its weights once. There the last tile overlaps the one before it instead of sticking out.
-        /// Per input p a tile loads the 16 samples' x[p] once (one Vector512, or two Vector256 / four Vector128 passes) and
-        /// multiplies it by each of its 8 rows' weight broadcast: 8 independent accumulators in registers, each weight read
-        /// once per 16 samples. The FMAs are fused where the hardware has them (Avx512F.FusedMultiplyAdd, Fma.MultiplyAdd,
-        /// AdvSimd.FusedMultiplyAdd in MulAdd above; a separate multiply and add otherwise).
-        /// </summary>
-        public static void DenseBatch(ReadOnlySpan<float> weights, bool packed, ReadOnlySpan<float> bias, ReadOnlySpan<float> xT, Span<float> yT, int k, int n, bool relu)
-        {
-            int tiles = (n + DenseBatchRows - 1) / DenseBatchRows;
-            bool lengthsAgree = packed ? weights.Length == tiles * k * DenseBatchRows : n >= DenseBatchRows && weights.Length == k * n;
-            if (k < 0 || n < 0 || !lengthsAgree || (!bias.IsEmpty && bias.Length < n) || xT.Length < k * BatchGroup || yT.Length < n * BatchGroup)
-                throw new ArgumentException("dense batch layer data and span lengths disagree");
-            ref float w = ref MemoryMarshal.GetReference(weights);
-            ref float x = ref MemoryMarshal.GetReference(xT);
-            ref float y = ref MemoryMarshal.GetReference(yT);
-            int stride = packed ? DenseBatchRows : n;
-            Span<float> tileBias = stackalloc float[DenseBatchRows];
-            Span<float> tail = stackalloc float[DenseBatchRows * BatchGroup];
-            for (int t = 0; t < tiles; t++)
-            {
-                int row = t * DenseBatchRows, rows = Math.Min(DenseBatchRows, n - row);
-                // Packed: the last tile's missing rows are zero weights. In place: the last tile starts at n - 8, overlapping
-                // rows the tile before computed; only its last `rows` rows are copied out.
-                int first = packed || rows == DenseBatchRows ? row : n - DenseBatchRows;
-                for (int r = 0; r < DenseBatchRows; r++) tileBias[r] = first + r < n && !bias.IsEmpty ? bias[first + r] : 0f;
-                ref float wt = ref Unsafe.Add(ref w, packed ? (nint)t * k * DenseBatchRows : first);
-                ref float b = ref MemoryMarshal.GetReference(tileBias);
-                ref float dest = ref rows == DenseBatchRows ? ref Unsafe.Add(ref y, (nint)row * BatchGroup) : ref MemoryMarshal.GetReference(tail);
-                if (Vector512.IsHardwareAccelerated) DenseTile512(ref wt, stride, k, ref x, ref b, relu, ref dest);
-                else if (Vector256.IsHardwareAccelerated) DenseTile256(ref wt, stride, k, ref x, ref b, relu, ref dest);
-                else if (Vector128.IsHardwareAccelerated) DenseTile128(ref wt, stride, k, ref x, ref b, relu, ref dest);
-                else DenseTileScalar(ref wt, stride, k, ref x, ref b, relu, ref dest);
-                if (rows < DenseBatchRows) tail.Slice((row - first) * BatchGroup, rows * BatchGroup).CopyTo(yT.Slice(row * BatchGroup));
-            }
-        }
-
-        private static void DenseTile512(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
-        {
-            for (int s = 0; s < BatchGroup; s += Vector512<float>.Count)
-            {
-                // 8 independent accumulators (one per row) hide the FMA latency; x[p] is loaded once for 8 rows.
-                Vector512<float> a0 = Vector512.Create(Unsafe.Add(ref bias, 0)), a1 = Vector512.Create(Unsafe.Add(ref bias, 1)), a2 = Vector512.Create(Unsafe.Add(ref bias, 2)), a3 = Vector512.Create(Unsafe.Add(ref bias, 3)),
-                    a4 = Vector512.Create(Unsafe.Add(ref bias, 4)), a5 = Vector512.Create(Unsafe.Add(ref bias, 5)), a6 = Vector512.Create(Unsafe.Add(ref bias, 6)), a7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-                ref float wp = ref w;
-                ref float xs = ref Unsafe.Add(ref x, s);
-                for (int p = 0; p < k; p++)
-                {
-                    var xv = Vector512.LoadUnsafe(ref xs);
-                    a0 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 0)), a0);
-                    a1 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 1)), a1);
-                    a2 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 2)), a2);
-                    a3 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 3)), a3);
-                    a4 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 4)), a4);
-                    a5 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 5)), a5);
-                    a6 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 6)), a6);
-                    a7 = MulAdd(xv, Vector512.Create(Unsafe.Add(ref wp, 7)), a7);
-                    wp = ref Unsafe.Add(ref wp, stride);
-                    xs = ref Unsafe.Add(ref xs, BatchGroup);
-                }
-                ref float ys = ref Unsafe.Add(ref y, s);
-                Relu512(a0, relu).StoreUnsafe(ref ys, (nuint)(0 * BatchGroup));
-                Relu512(a1, relu).StoreUnsafe(ref ys, (nuint)(1 * BatchGroup));
-                Relu512(a2, relu).StoreUnsafe(ref ys, (nuint)(2 * BatchGroup));
-                Relu512(a3, relu).StoreUnsafe(ref ys, (nuint)(3 * BatchGroup));
-                Relu512(a4, relu).StoreUnsafe(ref ys, (nuint)(4 * BatchGroup));
-                Relu512(a5, relu).StoreUnsafe(ref ys, (nuint)(5 * BatchGroup));
-                Relu512(a6, relu).StoreUnsafe(ref ys, (nuint)(6 * BatchGroup));
-                Relu512(a7, relu).StoreUnsafe(ref ys, (nuint)(7 * BatchGroup));
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Relu512(Vector512<float> v, bool relu) =>
-            relu ? Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), Vector512<float>.Zero, v) : v;
-
-        private static void DenseTile256(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
-        {
-            for (int s = 0; s < BatchGroup; s += Vector256<float>.Count)
-            {
-                // 8 independent accumulators (one per row) hide the FMA latency; x[p] is loaded once for 8 rows.
-                Vector256<float> a0 = Vector256.Create(Unsafe.Add(ref bias, 0)), a1 = Vector256.Create(Unsafe.Add(ref bias, 1)), a2 = Vector256.Create(Unsafe.Add(ref bias, 2)), a3 = Vector256.Create(Unsafe.Add(ref bias, 3)),
-                    a4 = Vector256.Create(Unsafe.Add(ref bias, 4)), a5 = Vector256.Create(Unsafe.Add(ref bias, 5)), a6 = Vector256.Create(Unsafe.Add(ref bias, 6)), a7 = Vector256.Create(Unsafe.Add(ref bias, 7));
-                ref float wp = ref w;
-                ref float xs = ref Unsafe.Add(ref x, s);
-                for (int p = 0; p < k; p++)
-                {
-                    var xv = Vector256.LoadUnsafe(ref xs);
-                    a0 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 0)), a0);
-                    a1 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 1)), a1);
-                    a2 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 2)), a2);
-                    a3 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 3)), a3);
-                    a4 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 4)), a4);
-                    a5 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 5)), a5);
-                    a6 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 6)), a6);
-                    a7 = MulAdd(xv, Vector256.Create(Unsafe.Add(ref wp, 7)), a7);
-                    wp = ref Unsafe.Add(ref wp, stride);
-                    xs = ref Unsafe.Add(ref xs, BatchGroup);
-                }
-                ref float ys = ref Unsafe.Add(ref y, s);
-                Relu256(a0, relu).StoreUnsafe(ref ys, (nuint)(0 * BatchGroup));
-                Relu256(a1, relu).StoreUnsafe(ref ys, (nuint)(1 * BatchGroup));
-                Relu256(a2, relu).StoreUnsafe(ref ys, (nuint)(2 * BatchGroup));
-                Relu256(a3, relu).StoreUnsafe(ref ys, (nuint)(3 * BatchGroup));
-                Relu256(a4, relu).StoreUnsafe(ref ys, (nuint)(4 * BatchGroup));
-                Relu256(a5, relu).StoreUnsafe(ref ys, (nuint)(5 * BatchGroup));
-                Relu256(a6, relu).StoreUnsafe(ref ys, (nuint)(6 * BatchGroup));
-                Relu256(a7, relu).StoreUnsafe(ref ys, (nuint)(7 * BatchGroup));
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Relu256(Vector256<float> v, bool relu) =>
-            relu ? Vector256.ConditionalSelect(Vector256.LessThan(v, Vector256<float>.Zero), Vector256<float>.Zero, v) : v;
-
-        private static void DenseTile128(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
-        {
-            for (int s = 0; s < BatchGroup; s += Vector128<float>.Count)
-            {
-                // 8 independent accumulators (one per row) hide the FMA latency; x[p] is loaded once for 8 rows.
-                Vector128<float> a0 = Vector128.Create(Unsafe.Add(ref bias, 0)), a1 = Vector128.Create(Unsafe.Add(ref bias, 1)), a2 = Vector128.Create(Unsafe.Add(ref bias, 2)), a3 = Vector128.Create(Unsafe.Add(ref bias, 3)),
-                    a4 = Vector128.Create(Unsafe.Add(ref bias, 4)), a5 = Vector128.Create(Unsafe.Add(ref bias, 5)), a6 = Vector128.Create(Unsafe.Add(ref bias, 6)), a7 = Vector128.Create(Unsafe.Add(ref bias, 7));
-                ref float wp = ref w;
-                ref float xs = ref Unsafe.Add(ref x, s);
-                for (int p = 0; p < k; p++)
-                {
-                    var xv = Vector128.LoadUnsafe(ref xs);
-                    a0 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 0)), a0);
-                    a1 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 1)), a1);
-                    a2 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 2)), a2);
-                    a3 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 3)), a3);
-                    a4 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 4)), a4);
-                    a5 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 5)), a5);
-                    a6 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 6)), a6);
-                    a7 = MulAdd(xv, Vector128.Create(Unsafe.Add(ref wp, 7)), a7);
-                    wp = ref Unsafe.Add(ref wp, stride);
-                    xs = ref Unsafe.Add(ref xs, BatchGroup);
-                }
-                ref float ys = ref Unsafe.Add(ref y, s);
-                Relu128(a0, relu).StoreUnsafe(ref ys, (nuint)(0 * BatchGroup));
-                Relu128(a1, relu).StoreUnsafe(ref ys, (nuint)(1 * BatchGroup));
-                Relu128(a2, relu).StoreUnsafe(ref ys, (nuint)(2 * BatchGroup));
-                Relu128(a3, relu).StoreUnsafe(ref ys, (nuint)(3 * BatchGroup));
-                Relu128(a4, relu).StoreUnsafe(ref ys, (nuint)(4 * BatchGroup));
-                Relu128(a5, relu).StoreUnsafe(ref ys, (nuint)(5 * BatchGroup));
-                Relu128(a6, relu).StoreUnsafe(ref ys, (nuint)(6 * BatchGroup));
-                Relu128(a7, relu).StoreUnsafe(ref ys, (nuint)(7 * BatchGroup));
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<float> Relu128(Vector128<float> v, bool relu) =>
-            relu ? Vector128.ConditionalSelect(Vector128.LessThan(v, Vector128<float>.Zero), Vector128<float>.Zero, v) : v;
-
-        private static void DenseTileScalar(ref float w, int stride, int k, ref float x, ref float bias, bool relu, ref float y)
-        {
-            for (int r = 0; r < DenseBatchRows; r++)
-            {
-                for (int s = 0; s < BatchGroup; s++)
-                {
-                    float a = Unsafe.Add(ref bias, r);
-                    for (int p = 0; p < k; p++) a += Unsafe.Add(ref w, p * stride + r) * Unsafe.Add(ref x, p * BatchGroup + s);
-                    Unsafe.Add(ref y, r * BatchGroup + s) = relu && a < 0f ? 0f : a;
-                }
             }
         }
 

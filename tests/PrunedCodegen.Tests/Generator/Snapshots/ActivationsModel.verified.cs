@@ -4,9 +4,9 @@
 // Batch: the leading dim of each input is the batch; Predict computes one sample, PredictBatch many.
 //
 // Layer  Op                               Output shape      Weights   Nonzero  Sparsity  Kernel
-// 0      Dense+Tanh                       [1,12]                 192       192      0.0%  dense SIMD (~10 ns); batch: dense 8x16 tiles (~106.8 ns/16 samples)
-// 1      Dense+LeakyRelu                  [1,12]                 144       144      0.0%  dense SIMD (~7.7 ns); batch: dense 8x16 tiles (~87.6 ns/16 samples)
-// 2      Dense                            [1,5]                   60        60      0.0%  dense SIMD (~7.7 ns); batch: dense 8x16 tiles (~43.8 ns/16 samples)
+// 0      Dense+Tanh                       [1,12]                 192       192      0.0%  dense SIMD (~10 ns); batch: dense GEMM (~35.4 ns/16 samples)
+// 1      Dense+LeakyRelu                  [1,12]                 144       144      0.0%  dense SIMD (~7.7 ns); batch: dense GEMM (~27.8 ns/16 samples)
+// 2      Dense                            [1,5]                   60        60      0.0%  dense SIMD (~7.7 ns); batch: dense GEMM (~27.8 ns/16 samples)
 // 3      Softmax                          [1,5]                                           elementwise
 #nullable enable
 #pragma warning disable CS1591 // private layer members are explained by comments, not XML docs
@@ -88,8 +88,8 @@ namespace Snapshots
             if (y.Length != batch * YLength) throw new ArgumentException($"Output y needs a multiple of {YLength} floats matching {batch} sample(s) but got {y.Length}.", nameof(y));
             if (batch >= 2)
             {
-                // Groups of 16 samples through the batch kernels (feature-major activations, vectorised across samples).
-                Span<float> scratchT = global::PrunedCodegen.Generated.Kernels.Align64(stackalloc float[736]);
+                // Groups of up to 64 samples through the batch kernels (feature-major activations, vectorised across samples).
+                Span<float> scratchT = global::PrunedCodegen.Generated.Kernels.Align64(stackalloc float[2896]);
                 Run_Batch(x, y, batch, scratchT);
                 return;
             }
@@ -109,17 +109,17 @@ namespace Snapshots
             Layer3(scratch.Slice(0, 5), y);
         }
 
-        /// <summary>Samples 16 at a time: transpose in, every layer's batch kernel, transpose out.</summary>
+        /// <summary>Samples up to 64 at a time, feature-major ([features][lanes], lanes = the group's samples rounded up to 16): transpose in, every layer's batch kernel, transpose out.</summary>
         private static void Run_Batch(ReadOnlySpan<float> x, Span<float> y, int batch, Span<float> scratchT)
         {
-            for (int group = 0; group < batch; group += 16)
+            for (int group = 0; group < batch; group += 64)
             {
-                int count = global::System.Math.Min(16, batch - group);
-                global::PrunedCodegen.Generated.Kernels.ToBatch(x.Slice(group * 16, count * 16), count, 16, scratchT.Slice(384, 256));
-                Layer0_Batch(scratchT.Slice(384, 256), scratchT.Slice(0, 192));
-                Layer1_Batch(scratchT.Slice(0, 192), scratchT.Slice(192, 192));
-                Layer2_Batch(scratchT.Slice(192, 192), scratchT.Slice(0, 80));
-                global::PrunedCodegen.Generated.Kernels.FromBatch(scratchT.Slice(0, 80), count, 5, y.Slice(group * 5, count * 5));
+                int count = global::System.Math.Min(64, batch - group), lanes = global::PrunedCodegen.Generated.Kernels.BatchLanes(count);
+                global::PrunedCodegen.Generated.Kernels.ToBatch(x.Slice(group * 16, count * 16), count, 16, lanes, scratchT.Slice(24 * lanes, 16 * lanes));
+                Layer0_Batch(scratchT.Slice(24 * lanes, 16 * lanes), scratchT.Slice(0, 12 * lanes), lanes);
+                Layer1_Batch(scratchT.Slice(0, 12 * lanes), scratchT.Slice(12 * lanes, 12 * lanes), lanes);
+                Layer2_Batch(scratchT.Slice(12 * lanes, 12 * lanes), scratchT.Slice(0, 5 * lanes), lanes);
+                global::PrunedCodegen.Generated.Kernels.FromBatch(scratchT.Slice(0, 5 * lanes), count, 5, lanes, y.Slice(group * 5, count * 5));
                 // Softmax per sample, in place in the output.
                 for (int s = 0; s < count; s++)
                 {
@@ -171,11 +171,11 @@ namespace Snapshots
             -0.164955795f, -0.155947179f, -0.103860885f, -0.214044005f,
         };
 
-        // Layer 0, batch of 16 (feature-major [features][16]).
-        private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT)
+        // Layer 0, one batch group (feature-major [features][lanes]).
+        private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
         {
-            // Dense batch kernel: register tiles of 8 rows x 16 samples over all 192 weights (100.0% nonzero), bias fused; cost model per group: dense 106.8 ns, sparse rows 254.4 ns.
-            global::PrunedCodegen.Generated.Kernels.DenseBatch(Layer0_Weights, packed: false, Layer0_Bias, xT, yT, 16, 12, relu: false);
+            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 192 weights (100.0% nonzero), bias fused; cost model per 16 samples: dense 35.4 ns, sparse rows 254.4 ns.
+            global::PrunedCodegen.Generated.Kernels.Gemm(Layer0_Weights, 12, 12, 16, xT, lanes, lanes, yT, lanes, Layer0_Bias, clamp: false, 0f, 0f);
             global::PrunedCodegen.Generated.Kernels.Tanh(yT);
         }
 
@@ -216,11 +216,11 @@ namespace Snapshots
             0.122028396f, -0.169583514f, 0.246750832f, -0.143934593f,
         };
 
-        // Layer 1, batch of 16 (feature-major [features][16]).
-        private static void Layer1_Batch(ReadOnlySpan<float> xT, Span<float> yT)
+        // Layer 1, one batch group (feature-major [features][lanes]).
+        private static void Layer1_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
         {
-            // Dense batch kernel: register tiles of 8 rows x 16 samples over all 144 weights (100.0% nonzero), bias fused; cost model per group: dense 87.6 ns, sparse rows 196.8 ns.
-            global::PrunedCodegen.Generated.Kernels.DenseBatch(Layer1_Weights, packed: false, Layer1_Bias, xT, yT, 12, 12, relu: false);
+            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 144 weights (100.0% nonzero), bias fused; cost model per 16 samples: dense 27.8 ns, sparse rows 196.8 ns.
+            global::PrunedCodegen.Generated.Kernels.Gemm(Layer1_Weights, 12, 12, 12, xT, lanes, lanes, yT, lanes, Layer1_Bias, clamp: false, 0f, 0f);
             global::PrunedCodegen.Generated.Kernels.LeakyRelu(yT, 0.100000001f);
         }
 
@@ -249,28 +249,34 @@ namespace Snapshots
             0.245757714f, -0.275388479f, 0.231461748f, -0.0580677427f, 0.0791082531f,
         };
 
-        // Layer 2, batch of 16 (feature-major [features][16]).
-        private static void Layer2_Batch(ReadOnlySpan<float> xT, Span<float> yT)
+        // Layer 2, one batch group (feature-major [features][lanes]).
+        private static void Layer2_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
         {
-            // Dense batch kernel: register tiles of 8 rows x 16 samples over all 60 weights (100.0% nonzero), bias fused; cost model per group: dense 43.8 ns, sparse rows 82 ns.
-            global::PrunedCodegen.Generated.Kernels.DenseBatch(Layer2_Packed, packed: true, Layer2_Bias, xT, yT, 12, 5, relu: false);
+            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 60 weights (100.0% nonzero), bias fused; cost model per 16 samples: dense 27.8 ns, sparse rows 82 ns.
+            global::PrunedCodegen.Generated.Kernels.Gemm(Layer2_Packed, global::PrunedCodegen.Generated.Kernels.GemmPanelRows, 5, 12, xT, lanes, lanes, yT, lanes, Layer2_Bias, clamp: false, 0f, 0f);
         }
 
-        // All 60 weights packed for the batch kernel: [1 tiles][12 inputs][8 rows], zero-padded.
+        // All 60 weights packed for the GEMM micro-kernel: [1 panels][12 inputs][12 rows], zero-padded.
         private static ReadOnlySpan<float> Layer2_Packed => new float[]
         {
             0.265390515f, 0.179071501f, -0.0209268108f, 0.103312016f, 0.269090861f, 0f, 0f, 0f,
-            -0.238458902f, 0.0402629934f, 0.0296799019f, 0.286070257f, 0.0583852343f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, -0.238458902f, 0.0402629934f, 0.0296799019f, 0.286070257f,
+            0.0583852343f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
             -0.142439008f, -0.155160442f, 0.00822103582f, 0.161453396f, -0.159184679f, 0f, 0f, 0f,
-            -0.0878876001f, 0.137395829f, -0.20666334f, 0.154669404f, -0.270922452f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, -0.0878876001f, 0.137395829f, -0.20666334f, 0.154669404f,
+            -0.270922452f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
             0.0483494066f, -0.194693238f, -0.0487045832f, -0.108881034f, -0.0578283668f, 0f, 0f, 0f,
-            0.156932294f, -0.169747636f, -0.0922483131f, 0.118714653f, -0.0630700812f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0.156932294f, -0.169747636f, -0.0922483131f, 0.118714653f,
+            -0.0630700812f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
             0.0617282279f, -0.0279642884f, -0.0499121957f, 0.0336179584f, -0.0221015941f, 0f, 0f, 0f,
-            -0.108072609f, 0.189404204f, 0.181514293f, 0.279349536f, -0.0842627659f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, -0.108072609f, 0.189404204f, 0.181514293f, 0.279349536f,
+            -0.0842627659f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
             -0.22991614f, 0.14741306f, -0.270887613f, -0.278213292f, 0.0792466626f, 0f, 0f, 0f,
-            -0.0844688639f, -0.194775313f, 0.0262916554f, 0.14854005f, 0.193848088f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, -0.0844688639f, -0.194775313f, 0.0262916554f, 0.14854005f,
+            0.193848088f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
             -0.136695251f, -0.203622654f, 0.283015579f, -0.176749259f, -0.232505769f, 0f, 0f, 0f,
-            -0.1741312f, 0.0970757753f, -0.258269638f, -0.260075539f, -0.109447919f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, -0.1741312f, 0.0970757753f, -0.258269638f, -0.260075539f,
+            -0.109447919f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
         };
 
         // Layer 3: Softmax '/5/Softmax'
