@@ -555,8 +555,10 @@ namespace PrunedCodegen.Emitting
                 case ActivationKind.None: break;
                 case ActivationKind.LeakyRelu: _w.Line($"{K}.LeakyRelu({target}, {CSharpLiterals.Float(activation.Alpha)});"); break;
                 case ActivationKind.Clip: _w.Line($"{K}.Clip({target}, {CSharpLiterals.Float(activation.Min)}, {CSharpLiterals.Float(activation.Max)});"); break;
-                case ActivationKind.Elu: _w.Line($"{K}.Elu({target}, {CSharpLiterals.Float(activation.Alpha)});"); break;
-                case ActivationKind.Selu or ActivationKind.HardSigmoid:
+                case ActivationKind.Elu or ActivationKind.ThresholdedRelu or ActivationKind.Celu:
+                    _w.Line($"{K}.{activation.Kind}({target}, {CSharpLiterals.Float(activation.Alpha)});");
+                    break;
+                case ActivationKind.Selu or ActivationKind.HardSigmoid or ActivationKind.Shrink:
                     _w.Line($"{K}.{activation.Kind}({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Beta)});");
                     break;
                 default: _w.Line($"{K}.{activation.Kind}({target});"); break;

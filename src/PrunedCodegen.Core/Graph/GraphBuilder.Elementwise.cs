@@ -7,7 +7,8 @@ using PrunedCodegen.Onnx;
 namespace PrunedCodegen.Graph
 {
     // Elementwise ops beyond the core set: parameterised activations (fused into a preceding dense layer by
-    // FuseDenseEpilogue like Relu is), Exp, Log, Sqrt and Erf, PRelu and Pow (broadcast binary ops), the variadic
+    // FuseDenseEpilogue like Relu is), Exp, Log, Sqrt and Erf, the rounding and sign ops (Abs, Neg, Reciprocal,
+    // Floor, Ceil, Round, Sign), Softsign, Mish, ThresholdedRelu, Celu, Shrink, PRelu and Pow (broadcast binary ops), the variadic
     // Sum, Max and Min, comparisons whose bool results feed Where, and float-to-float CastLike.
     internal sealed partial class GraphBuilder
     {
@@ -16,6 +17,7 @@ namespace PrunedCodegen.Graph
         {
             "Elu", "Selu", "HardSigmoid", "HardSwish", "Softplus", "Gelu", "Exp", "Log", "Sqrt", "Erf", "PRelu", "Sum",
             "Max", "Min", "Pow", "Less", "Greater", "Where", "CastLike",
+            "Abs", "Neg", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Softsign", "Mish", "ThresholdedRelu", "Celu", "Shrink",
         };
 
         /// <summary>Values that hold a bool tensor as 1/0 floats (comparison results); only Where may read them.</summary>
@@ -51,6 +53,29 @@ namespace PrunedCodegen.Graph
                 case "Log": LowerUnary(node, new Activation(ActivationKind.Log), where); return true;
                 case "Erf": LowerUnary(node, new Activation(ActivationKind.Erf), where); return true;
                 case "Sqrt": LowerUnary(node, new Activation(ActivationKind.Sqrt), where); return true;
+                case "Abs": LowerUnary(node, new Activation(ActivationKind.Abs), where); return true;
+                case "Neg": LowerUnary(node, new Activation(ActivationKind.Neg), where); return true;
+                case "Reciprocal": LowerUnary(node, new Activation(ActivationKind.Reciprocal), where); return true;
+                case "Floor": LowerUnary(node, new Activation(ActivationKind.Floor), where); return true;
+                case "Ceil": LowerUnary(node, new Activation(ActivationKind.Ceil), where); return true;
+                case "Round": LowerUnary(node, new Activation(ActivationKind.Round), where); return true;
+                case "Sign": LowerUnary(node, new Activation(ActivationKind.Sign), where); return true;
+                case "Softsign": LowerUnary(node, new Activation(ActivationKind.Softsign), where); return true;
+                case "Mish": LowerUnary(node, new Activation(ActivationKind.Mish), where); return true;
+                case "ThresholdedRelu":
+                    attrs.OnlyKnown("alpha");
+                    LowerUnary(node, new Activation(ActivationKind.ThresholdedRelu, Alpha: attrs.Float("alpha", 1f)), where, attributesChecked: true);
+                    return true;
+                case "Celu":
+                    attrs.OnlyKnown("alpha");
+                    float celuAlpha = attrs.Float("alpha", 1f);
+                    if (celuAlpha == 0f) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: Celu's alpha must not be 0");
+                    LowerUnary(node, new Activation(ActivationKind.Celu, Alpha: celuAlpha), where, attributesChecked: true);
+                    return true;
+                case "Shrink":
+                    attrs.OnlyKnown("lambd", "bias");
+                    LowerUnary(node, new Activation(ActivationKind.Shrink, Alpha: attrs.Float("lambd", 0.5f), Beta: attrs.Float("bias", 0f)), where, attributesChecked: true);
+                    return true;
                 case "Gelu":
                 {
                     attrs.OnlyKnown("approximate");

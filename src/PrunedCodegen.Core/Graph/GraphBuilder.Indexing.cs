@@ -6,14 +6,15 @@ using PrunedCodegen.Onnx;
 
 namespace PrunedCodegen.Graph
 {
-    // Ops that pick elements by build-time indices: Slice, Gather (indices constant), Split, Expand, Tile. Each
+    // Ops that pick elements by build-time indices: Slice, Gather (indices constant), Split, Expand, Tile,
+    // DepthToSpace and SpaceToDepth (sub-pixel convolution heads of super-resolution models). Each
     // becomes one GatherOp (per-axis offsets, see Gather in GraphBuilder.Shape.cs) on a run-time value, or is
     // evaluated now on a constant (float or int64, so they also serve shape computations). None may change the
     // batch dim: a batched input keeps its whole axis 0.
     internal sealed partial class GraphBuilder
     {
         /// <summary>The ONNX ops lowered in this file.</summary>
-        private static string[] IndexingOps => new[] { "Slice", "Gather", "Split", "Expand", "Tile" };
+        private static string[] IndexingOps => new[] { "Slice", "Gather", "Split", "Expand", "Tile", "DepthToSpace", "SpaceToDepth" };
 
         private bool TryLowerIndexing(OnnxNode node, string where)
         {
@@ -24,6 +25,8 @@ namespace PrunedCodegen.Graph
                 case "Split": LowerSplit(node, where); return true;
                 case "Expand": LowerExpand(node, where); return true;
                 case "Tile": LowerTile(node, where); return true;
+                case "DepthToSpace": LowerDepthToSpace(node, where); return true;
+                case "SpaceToDepth": LowerSpaceToDepth(node, where); return true;
                 default: return false;
             }
         }
@@ -116,7 +119,7 @@ namespace PrunedCodegen.Graph
             long[] indices = ConstantInts(indicesValue, "indices", where);
             int rank = x.Shape.Length;
             if (rank == 0) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: Gather of a scalar");
-            int axis = Shapes.NormalizeAxis((int)attrs.Int("axis", 0), rank - 1, where);
+            int axis = NormalizeAxes(new[] { attrs.Int("axis", 0) }, rank, where)[0];
             if (axis == 0 && x.IsBatched) throw BatchMix(where, "it picks along the batch dim");
             int dim = x.Shape[axis];
             var picks = indices.Select(i =>
@@ -185,7 +188,7 @@ namespace PrunedCodegen.Graph
                 attrs.OnlyKnown("axis", "num_outputs");
                 sizes = OptionalInput(node, 1, where) is IrValue s ? ConstantInts(s, "split", where) : null;
             }
-            int axis = Shapes.NormalizeAxis((int)attrs.Int("axis", 0), rank - 1, where);
+            int axis = NormalizeAxes(new[] { attrs.Int("axis", 0) }, rank, where)[0];
             if (axis == 0 && x.IsBatched) throw BatchMix(where, "it splits the batch dim");
             int outputs = node.Outputs.Count;
             int dim = x.Shape[axis];
@@ -270,6 +273,66 @@ namespace PrunedCodegen.Graph
             var strides = Strides(x.Shape);
             var offsets = Enumerable.Range(0, rank).Select(d => Enumerable.Range(0, shape[d]).Select(i => i % x.Shape[d] * strides[d]).ToArray()).ToArray();
             DefineOutput(node, 0, Gather(x, shape, offsets, 0f, $"Tile repeats=[{InvariantList(repeats)}]", node), where);
+        }
+
+        // ---- DepthToSpace, SpaceToDepth ----
+
+        /// <summary>
+        /// [N, C*b*b, H, W] -> [N, C, H*b, W*b]. Output (c, h, w) reads input channel (h%b, w%b, c) in DCR mode (the
+        /// default) or (c, h%b, w%b) in CRD mode, at (h/b, w/b); that offset is a sum of one part per output axis, so
+        /// the op is one GatherOp.
+        /// </summary>
+        private void LowerDepthToSpace(OnnxNode node, string where)
+        {
+            var attrs = new NodeAttributes(node, where);
+            attrs.OnlyKnown("blocksize", "mode");
+            var x = Input(node, 0, where);
+            RequireDataOperand(x, where);
+            if (x.Shape.Length != 4) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: DepthToSpace needs an [N, C, H, W] input");
+            long blockValue = attrs.Int("blocksize", 0);
+            string mode = StringAttribute(attrs, "mode", "DCR");
+            if (mode != "DCR" && mode != "CRD") throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: mode '{Text.Quote(mode)}' is not DCR or CRD");
+            int n = x.Shape[0], cin = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+            if (blockValue <= 0 || blockValue > 1024 || cin % (blockValue * blockValue) != 0)
+                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: blocksize {blockValue} does not divide the {cin} channels into squares");
+            int b = (int)blockValue, c = cin / (b * b);
+            var shape = new[] { n, c, h * b, w * b };
+            Shapes.Count(shape);
+            int plane = h * w;
+            bool dcr = mode == "DCR";
+            var offsets = new[]
+            {
+                Identity(n, cin * plane),
+                Enumerable.Range(0, c).Select(ci => (dcr ? ci : ci * b * b) * plane).ToArray(),
+                Enumerable.Range(0, h * b).Select(oh => (dcr ? oh % b * b * c : oh % b * b) * plane + oh / b * w).ToArray(),
+                Enumerable.Range(0, w * b).Select(ow => (dcr ? ow % b * c : ow % b) * plane + ow / b).ToArray(),
+            };
+            DefineOutput(node, 0, Gather(x, shape, offsets, 0f, $"DepthToSpace blocksize={b} mode={mode}", node), where);
+        }
+
+        /// <summary>[N, C, H*b, W*b] -> [N, C*b*b, H, W]: output channel (bh, bw, c) reads (c, h*b + bh, w*b + bw).</summary>
+        private void LowerSpaceToDepth(OnnxNode node, string where)
+        {
+            var attrs = new NodeAttributes(node, where);
+            attrs.OnlyKnown("blocksize");
+            var x = Input(node, 0, where);
+            RequireDataOperand(x, where);
+            if (x.Shape.Length != 4) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: SpaceToDepth needs an [N, C, H, W] input");
+            long blockValue = attrs.Int("blocksize", 0);
+            int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+            if (blockValue <= 0 || blockValue > 1024 || h % blockValue != 0 || w % blockValue != 0)
+                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: blocksize {blockValue} does not divide the {h}x{w} map");
+            int b = (int)blockValue;
+            var shape = new[] { n, c * b * b, h / b, w / b };
+            Shapes.Count(shape);
+            var offsets = new[]
+            {
+                Identity(n, c * h * w),
+                Enumerable.Range(0, c * b * b).Select(oc => oc % c * h * w + oc / c / b * w + oc / c % b).ToArray(),
+                Enumerable.Range(0, h / b).Select(oh => oh * b * w).ToArray(),
+                Enumerable.Range(0, w / b).Select(ow => ow * b).ToArray(),
+            };
+            DefineOutput(node, 0, Gather(x, shape, offsets, 0f, $"SpaceToDepth blocksize={b}", node), where);
         }
     }
 }

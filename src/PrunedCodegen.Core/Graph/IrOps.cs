@@ -10,11 +10,12 @@ namespace PrunedCodegen.Graph
     {
         None, Relu, LeakyRelu, Sigmoid, Tanh, Clip,
         Elu, Selu, HardSigmoid, HardSwish, Softplus, Gelu, GeluTanh, Exp, Log, Sqrt, Erf,
+        Abs, Neg, Reciprocal, Floor, Ceil, Round, Sign, Softsign, Mish, ThresholdedRelu, Celu, Shrink,
     }
 
     /// <summary>
-    /// Kind plus parameters: Alpha (LeakyRelu, Elu, Selu, HardSigmoid), Beta (HardSigmoid's beta, Selu's gamma),
-    /// Min and Max (Clip).
+    /// Kind plus parameters: Alpha (LeakyRelu, Elu, Selu, HardSigmoid, ThresholdedRelu, Celu, Shrink's lambd), Beta
+    /// (HardSigmoid's beta, Selu's gamma, Shrink's bias), Min and Max (Clip).
     /// </summary>
     internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0, float Min = 0, float Max = 0, float Beta = 0)
     {
@@ -23,7 +24,8 @@ namespace PrunedCodegen.Graph
         /// <summary>True when the activation maps 0 to 0 (a pruned neuron stays dead through it).</summary>
         public bool KeepsZero => Kind switch
         {
-            ActivationKind.Sigmoid or ActivationKind.Softplus or ActivationKind.Exp or ActivationKind.Log => false,
+            ActivationKind.Sigmoid or ActivationKind.Softplus or ActivationKind.Exp or ActivationKind.Log or ActivationKind.Reciprocal => false,
+            ActivationKind.Shrink => Alpha >= 0 || Beta == 0,
             ActivationKind.HardSigmoid => Beta <= 0,
             ActivationKind.Clip => Min <= 0 && Max >= 0,
             _ => true,
@@ -48,6 +50,18 @@ namespace PrunedCodegen.Graph
             ActivationKind.Log => (float)System.Math.Log(x),
             ActivationKind.Sqrt => (float)System.Math.Sqrt(x),
             ActivationKind.Erf => (float)Erf(x),
+            ActivationKind.Abs => System.Math.Abs(x),
+            ActivationKind.Neg => -x,
+            ActivationKind.Reciprocal => 1f / x,
+            ActivationKind.Floor => (float)System.Math.Floor(x),
+            ActivationKind.Ceil => (float)System.Math.Ceiling(x),
+            ActivationKind.Round => (float)System.Math.Round(x, System.MidpointRounding.ToEven),
+            ActivationKind.Sign => x > 0 ? 1f : x < 0 ? -1f : x,
+            ActivationKind.Softsign => x / (1f + System.Math.Abs(x)),
+            ActivationKind.Mish => (float)(x * System.Math.Tanh(System.Math.Max(x, 0.0) + System.Math.Log(1 + System.Math.Exp(-System.Math.Abs((double)x))))),
+            ActivationKind.ThresholdedRelu => x > Alpha ? x : 0f,
+            ActivationKind.Celu => float.IsNaN(x) ? x : System.Math.Max(0f, x) + System.Math.Min(0f, (float)(Alpha * (System.Math.Exp(x / (double)Alpha) - 1))),
+            ActivationKind.Shrink => x < -Alpha ? x + Beta : x > Alpha ? x - Beta : 0f,
             _ => x,
         };
 
@@ -58,14 +72,12 @@ namespace PrunedCodegen.Graph
             ActivationKind.Selu => $"Selu(alpha={Emitting.CSharpLiterals.Float(Alpha)}, gamma={Emitting.CSharpLiterals.Float(Beta)})",
             ActivationKind.HardSigmoid => $"HardSigmoid(alpha={Emitting.CSharpLiterals.Float(Alpha)}, beta={Emitting.CSharpLiterals.Float(Beta)})",
             ActivationKind.GeluTanh => "Gelu(approximate=tanh)",
+            ActivationKind.ThresholdedRelu or ActivationKind.Celu => $"{Kind}(alpha={Emitting.CSharpLiterals.Float(Alpha)})",
+            ActivationKind.Shrink => $"Shrink(lambd={Emitting.CSharpLiterals.Float(Alpha)}, bias={Emitting.CSharpLiterals.Float(Beta)})",
             ActivationKind.Clip => $"Clip({Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)})",
             _ => Kind.ToString(),
         };
 
-        /// <summary>
-        /// The complementary error function, to a fractional error below 1.2e-7 everywhere (Chebyshev fit of
-        /// Numerical Recipes' erfcc); the generated Kernels.Gelu uses the same formula. Gelu(x) = x/2 erfc(-x/sqrt 2).
-        /// </summary>
         /// <summary>erf: its Maclaurin series below |x| = 0.5 (full relative precision near 0), 1 - erfc above; as Kernels.Erf.</summary>
         private static double Erf(double x)
         {
@@ -80,6 +92,10 @@ namespace PrunedCodegen.Graph
             return sum * 1.1283791670955126;
         }
 
+        /// <summary>
+        /// The complementary error function, to a fractional error below 1.2e-7 everywhere (Chebyshev fit of
+        /// Numerical Recipes' erfcc); the generated Kernels.Gelu uses the same formula. Gelu(x) = x/2 erfc(-x/sqrt 2).
+        /// </summary>
         private static double Erfc(double x)
         {
             double z = System.Math.Abs(x), t = 1 / (1 + 0.5 * z);

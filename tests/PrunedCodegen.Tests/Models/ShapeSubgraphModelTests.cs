@@ -107,12 +107,12 @@ namespace PrunedCodegen.Tests.Models
         [Fact]
         public void Gather_with_constant_indices_picks_channels_and_rows()
         {
-            // Rows 4, 0, -2 of each sample (axis 1), the last column as a scalar index (the axis disappears).
+            // Rows 4, 0, -2 of each sample (axis 1), the last column as a scalar index on axis -1 (the axis disappears).
             var b = new ModelBuilder(13).Input("x", null, 5, 4).Output("y", null, 3, 4).Output("z", null, 5)
                 .Int64Initializer("rows", 4, 0, -2)
                 .Initializer(IntScalar("col", -1))
                 .Node("Gather", new[] { "x", "rows" }, new[] { "y" }, "", Int("axis", 1))
-                .Node("Gather", new[] { "x", "col" }, new[] { "z" }, "", Int("axis", 2));
+                .Node("Gather", new[] { "x", "col" }, new[] { "z" }, "", Int("axis", -1));
             AssertMatchesOrt(b);
         }
 

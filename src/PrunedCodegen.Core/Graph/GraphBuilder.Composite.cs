@@ -1,0 +1,237 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using PrunedCodegen.Diagnostics;
+using PrunedCodegen.Onnx;
+
+namespace PrunedCodegen.Graph
+{
+    // Ops that are compositions of supported ones, lowered by writing their ONNX function body as nodes and lowering
+    // those: Mean, ReduceL1/L2/LogSum/LogSumExp/SumSquare, LayerNormalization, InstanceNormalization. The parts keep the
+    // original node's name (e.g. "ln1/variance") so the generated comments still say where they came from, and every
+    // part goes through the same checks as a node of the model would (batch dim, broadcasting, types).
+    internal sealed partial class GraphBuilder
+    {
+        /// <summary>The ONNX ops lowered in this file.</summary>
+        private static string[] CompositeOps => new[]
+        {
+            "Mean", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "LayerNormalization",
+            "InstanceNormalization",
+        };
+
+        private int _partCounter;
+
+        private bool TryLowerComposite(OnnxNode node, string where)
+        {
+            switch (node.OpType)
+            {
+                case "Mean": LowerMean(node, where); return true;
+                case "ReduceL1": LowerReduceComposite(node, where, pre: "Abs", reduce: "ReduceSum", post: null); return true;
+                case "ReduceL2": LowerReduceComposite(node, where, pre: "Square", reduce: "ReduceSum", post: "Sqrt"); return true;
+                case "ReduceSumSquare": LowerReduceComposite(node, where, pre: "Square", reduce: "ReduceSum", post: null); return true;
+                case "ReduceLogSum": LowerReduceComposite(node, where, pre: null, reduce: "ReduceSum", post: "Log"); return true;
+                case "ReduceLogSumExp": LowerReduceLogSumExp(node, where); return true;
+                case "LayerNormalization": LowerLayerNormalization(node, where); return true;
+                case "InstanceNormalization": LowerInstanceNormalization(node, where); return true;
+                default: return false;
+            }
+        }
+
+        /// <summary>A name for an intermediate part of <paramref name="parent"/> that no model name can collide with.</summary>
+        private string PartName(OnnxNode parent, string part)
+        {
+            string name;
+            do name = $"{parent.Outputs.FirstOrDefault()}\u241Fpcg{++_partCounter}:{part}";
+            while (_values.ContainsKey(name));
+            return name;
+        }
+
+        /// <summary>Lowers one part of a composite node; returns its output name (a fresh one unless <paramref name="output"/>).</summary>
+        private string Part(OnnxNode parent, string opType, string part, string[] inputs, string? output = null, params OnnxAttribute[] attributes)
+        {
+            var node = new OnnxNode { OpType = opType, Name = $"{(parent.Name.Length > 0 ? parent.Name : parent.OpType)}/{part}" };
+            node.Inputs.AddRange(inputs);
+            node.Outputs.Add(output ?? PartName(parent, part));
+            node.Attributes.AddRange(attributes);
+            LowerNode(node, -1);
+            return node.Outputs[0];
+        }
+
+        private string FloatConstantPart(OnnxNode parent, string part, int[] shape, float[] data)
+        {
+            string name = PartName(parent, part);
+            Define(name, NewConstant(name, shape, data), "constant");
+            return name;
+        }
+
+        private string IntConstantPart(OnnxNode parent, string part, long[] data)
+        {
+            string name = PartName(parent, part);
+            Define(name, IntConstant(name, new[] { data.Length }, data), "constant");
+            return name;
+        }
+
+        private static OnnxAttribute IntAttribute(string name, long value) => new OnnxAttribute { Name = name, Type = OnnxAttributeType.Int, I = value };
+
+        private static OnnxAttribute IntsAttribute(string name, IEnumerable<long> values)
+        {
+            var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Ints };
+            a.Ints.AddRange(values);
+            return a;
+        }
+
+        /// <summary>A reduction part over <paramref name="axes"/> (null: all), with the axes where this opset wants them.</summary>
+        private string ReducePart(OnnxNode parent, string op, string part, string input, long[]? axes, bool keepDims, string? output = null)
+        {
+            bool axesAsInput = _opset >= (op == "ReduceSum" ? 13 : 18);
+            var keep = IntAttribute("keepdims", keepDims ? 1 : 0);
+            if (axes == null) return Part(parent, op, part, new[] { input }, output, keep);
+            return axesAsInput
+                ? Part(parent, op, part, new[] { input, IntConstantPart(parent, part + "_axes", axes) }, output, keep)
+                : Part(parent, op, part, new[] { input }, output, keep, IntsAttribute("axes", axes));
+        }
+
+        // ---- Mean ----
+
+        private void LowerMean(OnnxNode node, string where)
+        {
+            new NodeAttributes(node, where).OnlyKnown();
+            if (node.Inputs.Count == 0) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: Mean needs at least one input");
+            if (node.Inputs.Count == 1)
+            {
+                var x = Input(node, 0, where);
+                RequireFloat(x, where);
+                DefineOutput(node, 0, View(x, x.Shape, node), where);
+                return;
+            }
+            // The sum, then one division by the count (as ONNX Runtime computes it).
+            string sum = Part(node, "Sum", "sum", node.Inputs.ToArray());
+            string count = FloatConstantPart(node, "count", Array.Empty<int>(), new[] { (float)node.Inputs.Count });
+            Part(node, "Div", "mean", new[] { sum, count }, node.Outputs[0]);
+        }
+
+        // ---- reductions composed of a map, ReduceSum and a map ----
+
+        /// <summary>Axes and keepdims of a reduction node, from its attribute or its input 1 (as this opset has them).</summary>
+        private (long[]? Axes, bool KeepDims, bool Noop) ReduceArguments(OnnxNode node, string where)
+        {
+            var attrs = new NodeAttributes(node, where);
+            bool axesAsInput = _opset >= 18;
+            if (axesAsInput) attrs.OnlyKnown("keepdims", "noop_with_empty_axes");
+            else attrs.OnlyKnown("keepdims", "axes");
+            long[]? axes = axesAsInput
+                ? OptionalInput(node, 1, where) is IrValue a ? ConstantInts(a, "axes", where) : null
+                : attrs.Ints("axes")?.ToArray();
+            if (axes != null && axes.Length == 0) axes = null;
+            return (axes, attrs.Int("keepdims", 1) != 0, axes == null && attrs.Int("noop_with_empty_axes", 0) != 0);
+        }
+
+        private void LowerReduceComposite(OnnxNode node, string where, string? pre, string reduce, string? post)
+        {
+            var (axes, keep, noop) = ReduceArguments(node, where);
+            var x = Input(node, 0, where);
+            RequireFloat(x, where);
+            string input = node.Inputs[0];
+            if (pre == "Square") input = Part(node, "Mul", "square", new[] { input, input });
+            else if (pre != null) input = Part(node, pre, pre.ToLowerInvariant(), new[] { input });
+            if (noop)
+            {
+                // noop_with_empty_axes: the map alone (ONNX's function bodies apply it and skip the reduction).
+                if (post == null) Part(node, "Identity", "noop", new[] { input }, node.Outputs[0]);
+                else Part(node, post, post.ToLowerInvariant(), new[] { input }, node.Outputs[0]);
+                return;
+            }
+            if (post == null) ReducePart(node, reduce, "sum", input, axes, keep, node.Outputs[0]);
+            else Part(node, post, post.ToLowerInvariant(), new[] { ReducePart(node, reduce, "sum", input, axes, keep) }, node.Outputs[0]);
+        }
+
+        /// <summary>
+        /// log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the maximum over the same axes, so large inputs
+        /// do not overflow (ONNX Runtime does the same); a slice of -inf values gives -inf.
+        /// </summary>
+        private void LowerReduceLogSumExp(OnnxNode node, string where)
+        {
+            var (axes, keep, noop) = ReduceArguments(node, where);
+            var x = Input(node, 0, where);
+            RequireFloat(x, where);
+            if (noop)
+            {
+                Part(node, "Identity", "noop", new[] { node.Inputs[0] }, node.Outputs[0]);
+                return;
+            }
+            string max = ReducePart(node, "ReduceMax", "max", node.Inputs[0], axes, keepDims: true);
+            // An infinite maximum would turn x - m into NaN: shift by 0 there instead (the result is then +-inf as it should be).
+            string finiteMax = Part(node, "Where", "finite_max", new[]
+            {
+                Part(node, "Less", "max_is_finite", new[] { Part(node, "Abs", "abs_max", new[] { max }), FloatConstantPart(node, "inf", Array.Empty<int>(), new[] { float.PositiveInfinity }) }),
+                max,
+                FloatConstantPart(node, "zero", Array.Empty<int>(), new[] { 0f }),
+            });
+            string shifted = Part(node, "Sub", "shifted", new[] { node.Inputs[0], finiteMax });
+            string sum = ReducePart(node, "ReduceSum", "sum", Part(node, "Exp", "exp", new[] { shifted }), axes, keep);
+            string log = Part(node, "Log", "log", new[] { sum });
+            string m = keep ? finiteMax : ReducePart(node, "ReduceMax", "max_dropped", finiteMax, axes, keepDims: false);
+            Part(node, "Add", "logsumexp", new[] { log, m }, node.Outputs[0]);
+        }
+
+        // ---- normalisations ----
+
+        /// <summary>
+        /// LayerNormalization (opset 17): over the axes from 'axis' to the last, y = (x - mean) / sqrt(var + epsilon) *
+        /// scale + bias, computed as ONNX's function body does (mean of the squared deviations). Only output Y.
+        /// </summary>
+        private void LowerLayerNormalization(OnnxNode node, string where)
+        {
+            var attrs = new NodeAttributes(node, where);
+            attrs.OnlyKnown("axis", "epsilon", "stash_type");
+            if (node.Outputs.Skip(1).Any(o => o.Length > 0))
+                throw new ModelCompileException(DiagnosticIds.UnsupportedOp, $"{where}: the Mean and InvStdDev outputs of LayerNormalization are not supported (training only); remove them from the graph");
+            var x = Input(node, 0, where);
+            RequireFloat(x, where);
+            int rank = x.Shape.Length;
+            int axis = NormalizeAxes(new[] { attrs.Int("axis", -1) }, rank, where)[0];
+            if (axis == 0 && x.IsBatched) throw BatchMix(where, "it normalises over the batch dim");
+            var axes = Enumerable.Range(axis, rank - axis).Select(a => (long)a).ToArray();
+            float epsilon = attrs.Float("epsilon", 1e-5f);
+            string normalised = Normalise(node, node.Inputs[0], axes, epsilon);
+            string scaled = Part(node, "Mul", "scale", new[] { normalised, node.Inputs[1] });
+            if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0) Part(node, "Add", "bias", new[] { scaled, node.Inputs[2] }, node.Outputs[0]);
+            else Part(node, "Identity", "out", new[] { scaled }, node.Outputs[0]);
+        }
+
+        /// <summary>InstanceNormalization: per sample and channel over the spatial axes, then a per-channel scale and bias.</summary>
+        private void LowerInstanceNormalization(OnnxNode node, string where)
+        {
+            var attrs = new NodeAttributes(node, where);
+            attrs.OnlyKnown("epsilon");
+            var x = Input(node, 0, where);
+            RequireFloat(x, where);
+            int rank = x.Shape.Length;
+            if (rank < 3) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: InstanceNormalization needs an [N, C, spatial...] input");
+            int channels = x.Shape[1];
+            var scale = Input(node, 1, where);
+            var bias = Input(node, 2, where);
+            if (scale.Count != channels || bias.Count != channels)
+                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: scale and bias must have {channels} values (one per channel)");
+            var axes = Enumerable.Range(2, rank - 2).Select(a => (long)a).ToArray();
+            string normalised = Normalise(node, node.Inputs[0], axes, attrs.Float("epsilon", 1e-5f));
+            // [C] -> [C, 1, ...]: broadcast along the spatial axes.
+            var perChannel = new long[] { channels }.Concat(Enumerable.Repeat(1L, rank - 2)).ToArray();
+            string shapeName = IntConstantPart(node, "channel_shape", perChannel);
+            string s = Part(node, "Reshape", "scale_shape", new[] { node.Inputs[1], shapeName });
+            string b = Part(node, "Reshape", "bias_shape", new[] { node.Inputs[2], shapeName });
+            Part(node, "Add", "bias", new[] { Part(node, "Mul", "scale", new[] { normalised, s }), b }, node.Outputs[0]);
+        }
+
+        /// <summary>(x - mean) / sqrt(mean((x - mean)^2) + epsilon) over <paramref name="axes"/>.</summary>
+        private string Normalise(OnnxNode node, string x, long[] axes, float epsilon)
+        {
+            string mean = ReducePart(node, "ReduceMean", "mean", x, axes, keepDims: true);
+            string deviation = Part(node, "Sub", "deviation", new[] { x, mean });
+            string variance = ReducePart(node, "ReduceMean", "variance", Part(node, "Mul", "squared", new[] { deviation, deviation }), axes, keepDims: true);
+            string eps = FloatConstantPart(node, "epsilon", Array.Empty<int>(), new[] { epsilon });
+            string std = Part(node, "Sqrt", "std", new[] { Part(node, "Add", "variance_eps", new[] { variance, eps }) });
+            return Part(node, "Div", "normalised", new[] { deviation, std });
+        }
+    }
+}
