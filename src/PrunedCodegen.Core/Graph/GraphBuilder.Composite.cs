@@ -178,14 +178,12 @@ namespace PrunedCodegen.Graph
 
         /// <summary>
         /// LayerNormalization (opset 17): over the axes from 'axis' to the last, y = (x - mean) / sqrt(var + epsilon) *
-        /// scale + bias, computed as ONNX's function body does (mean of the squared deviations). Only output Y.
+        /// scale + bias, computed as ONNX's function body does (mean of the squared deviations); Mean and InvStdDev too when asked.
         /// </summary>
         private void LowerLayerNormalization(OnnxNode node, string where)
         {
             var attrs = new NodeAttributes(node, where);
             attrs.OnlyKnown("axis", "epsilon", "stash_type");
-            if (node.Outputs.Skip(1).Any(o => o.Length > 0))
-                throw new ModelCompileException(DiagnosticIds.UnsupportedOp, $"{where}: the Mean and InvStdDev outputs of LayerNormalization are not supported (training only); remove them from the graph");
             var x = Input(node, 0, where);
             RequireFloat(x, where);
             int rank = x.Shape.Length;
@@ -193,7 +191,10 @@ namespace PrunedCodegen.Graph
             if (axis == 0 && x.IsBatched) throw BatchMix(where, "it normalises over the batch dim");
             var axes = Enumerable.Range(axis, rank - axis).Select(a => (long)a).ToArray();
             float epsilon = attrs.Float("epsilon", 1e-5f);
-            string normalised = Normalise(node, node.Inputs[0], axes, epsilon);
+            string normalised = Normalise(node, node.Inputs[0], axes, epsilon, out string mean, out string std);
+            // The optional outputs: Mean and InvStdDev, with the reduced axes kept as size 1.
+            if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0) Part(node, "Identity", "mean_out", new[] { mean }, node.Outputs[1]);
+            if (node.Outputs.Count > 2 && node.Outputs[2].Length > 0) Part(node, "Reciprocal", "inv_std_dev", new[] { std }, node.Outputs[2]);
             string scaled = Part(node, "Mul", "scale", new[] { normalised, node.Inputs[1] });
             if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0) Part(node, "Add", "bias", new[] { scaled, node.Inputs[2] }, node.Outputs[0]);
             else Part(node, "Identity", "out", new[] { scaled }, node.Outputs[0]);
@@ -214,7 +215,7 @@ namespace PrunedCodegen.Graph
             if (scale.Count != channels || bias.Count != channels)
                 throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: scale and bias must have {channels} values (one per channel)");
             var axes = Enumerable.Range(2, rank - 2).Select(a => (long)a).ToArray();
-            string normalised = Normalise(node, node.Inputs[0], axes, attrs.Float("epsilon", 1e-5f));
+            string normalised = Normalise(node, node.Inputs[0], axes, attrs.Float("epsilon", 1e-5f), out _, out _);
             // [C] -> [C, 1, ...]: broadcast along the spatial axes.
             var perChannel = new long[] { channels }.Concat(Enumerable.Repeat(1L, rank - 2)).ToArray();
             string shapeName = IntConstantPart(node, "channel_shape", perChannel);
@@ -224,13 +225,13 @@ namespace PrunedCodegen.Graph
         }
 
         /// <summary>(x - mean) / sqrt(mean((x - mean)^2) + epsilon) over <paramref name="axes"/>.</summary>
-        private string Normalise(OnnxNode node, string x, long[] axes, float epsilon)
+        private string Normalise(OnnxNode node, string x, long[] axes, float epsilon, out string mean, out string std)
         {
-            string mean = ReducePart(node, "ReduceMean", "mean", x, axes, keepDims: true);
+            mean = ReducePart(node, "ReduceMean", "mean", x, axes, keepDims: true);
             string deviation = Part(node, "Sub", "deviation", new[] { x, mean });
             string variance = ReducePart(node, "ReduceMean", "variance", Part(node, "Mul", "squared", new[] { deviation, deviation }), axes, keepDims: true);
             string eps = FloatConstantPart(node, "epsilon", Array.Empty<int>(), new[] { epsilon });
-            string std = Part(node, "Sqrt", "std", new[] { Part(node, "Add", "variance_eps", new[] { variance, eps }) });
+            std = Part(node, "Sqrt", "std", new[] { Part(node, "Add", "variance_eps", new[] { variance, eps }) });
             return Part(node, "Div", "normalised", new[] { deviation, std });
         }
     }
