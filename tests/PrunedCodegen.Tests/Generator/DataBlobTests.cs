@@ -71,13 +71,15 @@ namespace PrunedCodegen.Tests.Generator
             var expected = OrtOracle.Run(onnx, OracleInput.Float(x, batch, k))[0].Data;
             var batchBlobs = withBlobs.PredictBatch(batch, x)[0];
             Assert.Equal(withLiterals.PredictBatch(batch, x)[0], batchBlobs);   // exact, element by element
-            Tolerance.AssertClose(expected, batchBlobs, 1e-5f, 1e-5f, $"{kernel} batch vs ONNX Runtime");
+            // Against ONNX Runtime only to rounding: with fan-ins of 200 and 100, float32 summation order alone moves an
+            // output by ~1e-5 (the width-generic dense kernel's order differs from ORT's by 1.2e-5 on an output of -0.22).
+            Tolerance.AssertClose(expected, batchBlobs, 3e-5f, 1e-5f, $"{kernel} batch vs ONNX Runtime");
             for (int s = 0; s < batch; s++)
             {
                 var sample = x.AsSpan(s * k, k).ToArray();
                 var one = withBlobs.Predict(sample)[0];
                 Assert.Equal(withLiterals.Predict(sample)[0], one);
-                Tolerance.AssertClose(expected.AsSpan(s * n, n).ToArray(), one, 1e-5f, 1e-5f, $"{kernel} sample {s} vs ONNX Runtime");
+                Tolerance.AssertClose(expected.AsSpan(s * n, n).ToArray(), one, 3e-5f, 1e-5f, $"{kernel} sample {s} vs ONNX Runtime");
             }
             Assert.Equal(0, withBlobs.AllocatedBytes(new[] { x.AsSpan(0, k).ToArray() }, iterations: 200));
         }
