@@ -14,7 +14,7 @@ namespace PrunedCodegen.Graph
         public static readonly IReadOnlyList<string> ConvolutionalOps = new[]
         {
             "Conv", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "BatchNormalization",
-        };
+        }.Concat(UpsamplingOps).ToArray();
 
         private bool TryLowerConvolutional(OnnxNode node, string where)
         {
@@ -26,7 +26,7 @@ namespace PrunedCodegen.Graph
                 case "GlobalMaxPool": LowerGlobalPool(node, PoolKind.Max, where); return true;
                 case "GlobalAveragePool": LowerGlobalPool(node, PoolKind.Average, where); return true;
                 case "BatchNormalization": LowerBatchNorm(node, where); return true;
-                default: return false;
+                default: return TryLowerUpsampling(node, where); // Resize, Upsample, ConvTranspose (GraphBuilder.Upsampling.cs)
             }
         }
 

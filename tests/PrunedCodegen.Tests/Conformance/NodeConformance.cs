@@ -58,6 +58,16 @@ namespace PrunedCodegen.Tests.Conformance
             ("Reshape", 1), ("Expand", 1), ("Tile", 1), ("ConstantOfShape", 0), ("Squeeze", 1), ("Unsqueeze", 1),
             ("Pad", 1), ("Pad", 3), ("Slice", 1), ("Slice", 2), ("Slice", 3), ("Slice", 4), ("Split", 1),
             ("ReduceSum", 1), ("ReduceMax", 1), ("ReduceMin", 1), ("ReduceMean", 1), ("ReduceProd", 1),
+            ("Resize", 3),
+        };
+
+        /// <summary>
+        /// (op, input index) slots where a float input is a build-time parameter: Resize's roi and scales (scales at 1 in
+        /// opset 10), Upsample's scales. A model holds them as initializers; the tests pass them as inputs.
+        /// </summary>
+        private static readonly HashSet<(string Op, int Index)> s_floatParameterSlots = new HashSet<(string, int)>
+        {
+            ("Resize", 1), ("Resize", 2), ("Upsample", 1),
         };
 
         /// <summary>
@@ -112,6 +122,19 @@ namespace PrunedCodegen.Tests.Conformance
             return graph == null || !entry.Inputs.Where(v => v.Type == "int64").All(v => IsShapeParameter(graph, v.Name));
         }
 
+        /// <summary>The float inputs of the folder that only feed <see cref="s_floatParameterSlots"/> (frozen into initializers).</summary>
+        public static IReadOnlyCollection<string> FloatParameterInputs(NodeTestCase testCase)
+        {
+            if (!testCase.IsDataReadable || !testCase.Inputs.Any(t => t.ElementType == OnnxDataType.Float)) return Array.Empty<string>();
+            OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
+            if (graph == null) return Array.Empty<string>();
+            return testCase.Inputs.Where(t => t.ElementType == OnnxDataType.Float).Select(t => t.Name).Where(name =>
+            {
+                var uses = graph.Nodes.SelectMany(n => n.Inputs.Select((input, i) => (n.OpType, input, i))).Where(u => u.input == name).ToList();
+                return uses.Count > 0 && uses.All(u => s_floatParameterSlots.Contains((u.OpType, u.i)));
+            }).ToList();
+        }
+
         private static bool IsShapeParameter(OnnxGraph graph, string input)
         {
             var uses = graph.Nodes.SelectMany(n => n.Inputs.Select((name, i) => (n.OpType, name, i))).Where(u => u.name == input).ToList();
@@ -129,11 +152,14 @@ namespace PrunedCodegen.Tests.Conformance
             NodeOutcome Outcome(NodeOutcomeKind kind, string detail) => new NodeOutcome(folder, kind, expected, ops, detail);
 
             byte[] model;
+            IReadOnlyCollection<string> floatParameters = FloatParameterInputs(testCase);
             try
             {
                 // int64 inputs that only feed shape slots (Reshape's shape, Pad's pads, ...) become initializers, as a user's
                 // model would hold them; any other non-float input stays an input, which Compile must refuse with PCG0005.
-                model = testCase.IsDataReadable && testCase.HasInt64Inputs && !HasNonFloatValues(testCase) ? testCase.ModelWithInt64InputsAsInitializers() : testCase.Model;
+                // Float inputs that are build-time parameters (Resize's scales and roi) become initializers too.
+                model = testCase.IsDataReadable && (testCase.HasInt64Inputs || floatParameters.Count > 0) && !HasNonFloatValues(testCase)
+                    ? testCase.ModelWithInt64InputsAsInitializers(floatParameters) : testCase.Model;
             }
             catch (Exception e)
             {
@@ -172,7 +198,7 @@ namespace PrunedCodegen.Tests.Conformance
                 return Outcome(NodeOutcomeKind.Failed, $"Compile accepted the model, but its values are not float tensors ({testCase.UnreadableReason}); expected PCG0005.");
             }
 
-            var inputs = testCase.NonInt64Inputs;
+            var inputs = testCase.NonInt64Inputs.Where(t => !floatParameters.Contains(t.Name)).ToList();
             var nonFloat = inputs.Concat(testCase.Outputs).Where(t => t.ElementType != OnnxDataType.Float).ToList();
             if (nonFloat.Count > 0)
             {

@@ -163,9 +163,10 @@ namespace PrunedCodegen.Tests.Infrastructure
         /// tests int64 inputs are shape parameters (Reshape's shape, axes, pads) that the generator needs as constants.
         /// Returns <see cref="Model"/> itself when there is no int64 input.
         /// </summary>
-        public byte[] ModelWithInt64InputsAsInitializers()
+        /// <remarks>The float inputs named in <paramref name="floatParameters"/> (Resize's scales, roi) become initializers too.</remarks>
+        public byte[] ModelWithInt64InputsAsInitializers(IReadOnlyCollection<string>? floatParameters = null)
         {
-            var int64Inputs = Inputs.Where(t => t.ElementType == OnnxDataType.Int64).ToList();
+            var int64Inputs = Inputs.Where(t => t.ElementType == OnnxDataType.Int64 || (floatParameters != null && t.ElementType == OnnxDataType.Float && floatParameters.Contains(t.Name))).ToList();
             if (int64Inputs.Count == 0) return Model;
 
             OnnxModel model = OnnxReader.Read(Model);
@@ -176,9 +177,10 @@ namespace PrunedCodegen.Tests.Infrastructure
                 if (position < 0) throw new InvalidOperationException($"{Name}: no graph input named '{input.Name}'.");
                 graph.Inputs.RemoveAt(position);
 
-                var initializer = new OnnxTensor { Name = input.Name, DataType = OnnxDataType.Int64 };
+                var initializer = new OnnxTensor { Name = input.Name, DataType = input.ElementType };
                 initializer.Dims.AddRange(input.Dims);
-                initializer.Int64Data.AddRange(input.Int64s!);
+                if (input.ElementType == OnnxDataType.Float) initializer.FloatData.AddRange(input.Floats!);
+                else initializer.Int64Data.AddRange(input.Int64s!);
                 graph.Initializers.Add(initializer);
             }
             return OnnxWriter.Write(model);
