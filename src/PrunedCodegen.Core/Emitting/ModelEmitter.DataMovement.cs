@@ -65,6 +65,23 @@ namespace PrunedCodegen.Emitting
             _w.Close();
         }
 
+        private void EmitScan(int index, ScanOp op)
+        {
+            _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
+            if (op.Kind == ScanKind.CumSum)
+                _w.Line($"{K}.CumSum(x, y, {I(op.Outer)}, {I(op.Length)}, {I(op.Inner)}, exclusive: {(op.Exclusive ? "true" : "false")}, reverse: {(op.Reverse ? "true" : "false")});");
+            else
+                _w.Line($"{K}.Hardmax(x, y, {I(op.Outer)}, {I(op.Length)}, {I(op.Inner)});");
+            _w.Close();
+        }
+
+        private static string DescribeScan(ScanOp op)
+        {
+            string what = op.Kind == ScanKind.Hardmax ? "Hardmax"
+                : "CumSum" + (op.Exclusive ? " exclusive" : "") + (op.Reverse ? " reverse" : "");
+            return $"Y = {what}(X) along {I(op.Length)} elements ([{I(op.Outer)}, {I(op.Length)}, {I(op.Inner)}] view), shape {Shapes.Format(op.Output.Shape)}.";
+        }
+
         private static string DescribeGather(GatherOp g) =>
             $"Y = {g.What}(X): {Shapes.Format(g.Input.Shape)} -> {Shapes.Format(g.Output.Shape)}; kernel: gather through per-axis offset tables.";
 

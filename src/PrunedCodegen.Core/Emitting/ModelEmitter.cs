@@ -363,6 +363,7 @@ namespace PrunedCodegen.Emitting
                 case GatherOp g: EmitGather(index, g); break;
                 case ConcatOp c: EmitConcat(index, c); break;
                 case ReduceOp r: EmitReduce(index, r); break;
+                case ScanOp scan: EmitScan(index, scan); break;
                 case WhereOp w: EmitWhere(index, w); break;
                 case SoftmaxOp s:
                     _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
@@ -590,6 +591,7 @@ namespace PrunedCodegen.Emitting
             ConcatOp c => DescribeConcat(c),
             WhereOp w => $"Y = Where(C, A, B): {Shapes.Format(w.Condition.Shape)}, {Shapes.Format(w.A.Shape)}, {Shapes.Format(w.B.Shape)} -> {Shapes.Format(w.Output.Shape)}.",
             ReduceOp r => $"Y = Reduce{r.Kind}(X) over {I(r.Length)} elements ([{I(r.Outer)}, {I(r.Length)}, {I(r.Inner)}] view) -> {Shapes.Format(r.Output.Shape)}.",
+            ScanOp scan => DescribeScan(scan),
             SoftmaxOp s => $"Y = {(s.Log ? "LogSoftmax" : "Softmax")}(X) over {I(s.Length)} elements ([{I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}] view), shape {Shapes.Format(s.Output.Shape)}.",
             ConvOp or PoolOp or BatchNormOp => DescribeConvolutional(op),
             _ => op.GetType().Name,
@@ -629,6 +631,7 @@ namespace PrunedCodegen.Emitting
             ConcatOp _ => "Concat",
             WhereOp _ => "Where",
             ReduceOp r => "Reduce" + r.Kind,
+            ScanOp scan => scan.Kind.ToString(),
             ConvOp or PoolOp or BatchNormOp => ConvolutionalTitle(op),
             _ => op.GetType().Name,
         };

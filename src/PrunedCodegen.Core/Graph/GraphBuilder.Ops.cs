@@ -15,7 +15,7 @@ namespace PrunedCodegen.Graph
         {
             "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
             "Softmax", "LogSoftmax", "Clip", "Flatten", "Reshape", "Identity", "Dropout", "Constant",
-        }.Concat(ElementwiseOps).Concat(ShapeOps).Concat(ShapeMathOps).Concat(IndexingOps).Concat(CompositeOps).Concat(ReduceOps).Distinct().ToArray();
+        }.Concat(ElementwiseOps).Concat(ShapeOps).Concat(ShapeMathOps).Concat(IndexingOps).Concat(CompositeOps).Concat(ReduceOps).Concat(ScanOps).Distinct().ToArray();
 
         private void LowerNode(OnnxNode node, int index)
         {
@@ -49,7 +49,7 @@ namespace PrunedCodegen.Graph
                 case "Dropout": LowerDropout(node, where); break;
                 case "Constant": LowerConstant(node, where); break;
                 default:
-                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerIndexing(node, where) || TryLowerComposite(node, where) || TryLowerReduce(node, where) || TryLowerConvolutional(node, where)) break;
+                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerIndexing(node, where) || TryLowerComposite(node, where) || TryLowerReduce(node, where) || TryLowerScan(node, where) || TryLowerConvolutional(node, where)) break;
                     throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                         $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps.Concat(ConvolutionalOps))}");
             }

@@ -548,6 +548,67 @@ namespace PrunedCodegen.Generated
         }
 
         /// <summary>
+        /// CumSum along the middle axis of X viewed as [outer, length, inner]: Y[o, j, i] = sum of X[o, j', i] over j' &lt;= j
+        /// (j' &lt; j when exclusive; j' &gt;= j or &gt; j when reversed), accumulated in that order as ONNX Runtime does.
+        /// </summary>
+        public static void CumSum(ReadOnlySpan<float> x, Span<float> y, int outer, int length, int inner, bool exclusive, bool reverse)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                int line = o * length * inner;
+                for (int i = 0; i < inner; i++)
+                {
+                    float sum = 0f;
+                    for (int step = 0; step < length; step++)
+                    {
+                        int at = line + (reverse ? length - 1 - step : step) * inner + i;
+                        float value = x[at];
+                        if (exclusive)
+                        {
+                            y[at] = sum;
+                            sum += value;
+                        }
+                        else
+                        {
+                            sum += value;
+                            y[at] = sum;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Hardmax along the middle axis of X viewed as [outer, length, inner]: 1 at the first largest element of each line,
+        /// 0 elsewhere. ONNX leaves NaN unspecified and ONNX Runtime 1.31's answer depends on the line's length (probed:
+        /// [NaN,1,3,2] gives all zeros, a line of 5 led by NaN marks a number); here NaN never wins, and a line of NaNs
+        /// only is all zeros.
+        /// </summary>
+        public static void Hardmax(ReadOnlySpan<float> x, Span<float> y, int outer, int length, int inner)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                int line = o * length * inner;
+                for (int i = 0; i < inner; i++)
+                {
+                    int best = 0;
+                    float max = x[line + i];
+                    for (int j = 1; j < length; j++)
+                    {
+                        float value = x[line + j * inner + i];
+                        if (max < value || (float.IsNaN(max) && !float.IsNaN(value)))
+                        {
+                            max = value;
+                            best = j;
+                        }
+                    }
+                    if (float.IsNaN(max)) best = -1;
+                    for (int j = 0; j < length; j++) y[line + j * inner + i] = j == best ? 1f : 0f;
+                }
+            }
+        }
+
+        /// <summary>
         /// Y = condition != 0 ? A : B with ONNX broadcasting of all three: the output index runs over
         /// <paramref name="shape"/>, each operand with its own strides (0 along broadcast dims).
         /// </summary>
