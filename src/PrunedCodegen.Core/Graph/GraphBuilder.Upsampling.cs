@@ -414,6 +414,14 @@ namespace PrunedCodegen.Graph
                 }
             }
 
+            int phaseCount = strides.Aggregate(1L, (a, v) => a * v) is long p && p <= MaxConvTransposePhases ? (int)p : 0;
+            if (phaseCount > 0)
+            {
+                LowerConvTransposePhases(node, x, w, b, kernel, strides, dilations, outputPadding, pads, group, inPerGroup, outPerGroup, where);
+                return;
+            }
+
+            // Strides whose product exceeds MaxConvTransposePhases: one Conv over the input spread with zeros.
             // Layer 1: the input with stride - 1 zeros between samples, padded by dilation * (k - 1) - pad_begin in
             // front and dilation * (k - 1) - pad_end + output_padding behind (negative: cropped).
             var shape = (int[])x.Shape.Clone();
@@ -439,7 +447,7 @@ namespace PrunedCodegen.Graph
             }
             string spread = PartName(node, "spread");
             Define(spread, Gather(x, shape, offsets, 0f,
-                $"ConvTranspose: input with zeros between samples (strides [{InvariantList(strides)}]) and padding for the transposed window", node, outputName: spread), "part");
+                $"ConvTranspose input spread with zeros (strides [{InvariantList(strides)}]) and padded for the transposed window", node, outputName: spread), "part");
 
             // Layer 2: W [C, M/group, k...] -> [M, C/group, k...], flipped along the spatial axes.
             var wStrides = Strides(w.Shape);
@@ -450,12 +458,136 @@ namespace PrunedCodegen.Graph
                 wOffsets[2 + i] = Enumerable.Range(0, kernel[i]).Select(k => (kernel[i] - 1 - k) * wStrides[2 + i]).ToArray();
             string flipped = PartName(node, "weights");
             var wShape = new[] { filters, inPerGroup }.Concat(kernel).ToArray();
-            Define(flipped, Gather(w, wShape, wOffsets, 0f, "ConvTranspose: W flipped and its channel axes swapped", node, outputName: flipped), "part");
+            Define(flipped, Gather(w, wShape, wOffsets, 0f, "ConvTranspose W flipped and its channel axes swapped", node, outputName: flipped), "part");
 
             // Layer 3: a stride-1 Conv with the dilations and groups of the node; the bias is fused into it.
             var inputs = b != null ? new[] { spread, flipped, node.Inputs[2] } : new[] { spread, flipped };
             Part(node, "Conv", "conv", inputs, node.Outputs[0],
                 IntsAttribute("dilations", dilations), IntAttribute("group", group), IntsAttribute("kernel_shape", kernel.Select(k => (long)k)));
+        }
+
+        /// <summary>Above this many phases (the product of the strides) ConvTranspose is one Conv over the zero-spread input.</summary>
+        private const long MaxConvTransposePhases = 64;
+
+        /// <summary>
+        /// ConvTranspose as one small Conv per output phase (polyphase): output o of a spatial dim with stride s is
+        /// o = j * s + r; for phase r only the taps k with k * dilation = r + pad_begin (mod s) reach it, each from input
+        /// j - q with q = (k * dilation - r - pad_begin) / s. So phase r is a stride-1 Conv of the input with those taps
+        /// (in order of q, zeros where no tap falls) and no multiply-add on an inserted zero; the phases' outputs are
+        /// concatenated along the channels and interleaved by one GatherOp. A 2x2 stride-2 ConvTranspose becomes four
+        /// 1x1 Convs. W is picked per phase by a GatherOp (folded when W is constant, so each phase skips its zero weights).
+        /// </summary>
+        private void LowerConvTransposePhases(OnnxNode node, IrValue x, IrValue w, IrValue? b, int[] kernel, long[] strides, long[] dilations,
+            long[] outputPadding, long[] pads, int group, int inPerGroup, int outPerGroup, string where)
+        {
+            int rank = kernel.Length, filters = outPerGroup * group;
+            var outDims = new int[rank];
+            var rows = new int[rank]; // outputs per phase along each dim: ceil(out / stride), the last phases' extra ones dropped
+            for (int i = 0; i < rank; i++)
+            {
+                long o = strides[i] * (x.Shape[2 + i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + rank];
+                if (o < 1 || o > Shapes.MaxElements)
+                    throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: pads {pads[i]},{pads[i + rank]} leave no output at spatial dim {i}");
+                outDims[i] = (int)o;
+                rows[i] = (int)((o + strides[i] - 1) / strides[i]);
+            }
+            int phases = (int)strides.Aggregate(1L, (a, v) => a * v);
+            var phaseStride = new int[rank];
+            for (int i = rank - 1, stride = 1; i >= 0; stride *= (int)strides[i], i--) phaseStride[i] = stride;
+
+            var xStrides = Strides(x.Shape);
+            var wStrides = Strides(w.Shape);
+            var phaseOutputs = new List<string>();
+            for (int phase = 0; phase < phases; phase++)
+            {
+                // Per dim: the taps of this phase, indexed by qmax - q (W offset, or -1 where no tap falls).
+                var tapOffsets = new int[rank][];
+                var qmax = new long[rank];
+                var label = new List<string>();
+                for (int i = 0; i < rank; i++)
+                {
+                    long r = phase / phaseStride[i] % strides[i];
+                    var taps = Enumerable.Range(0, kernel[i])
+                        .Select(k => (K: k, Num: k * dilations[i] - r - pads[i]))
+                        .Where(t => (t.Num % strides[i] + strides[i]) % strides[i] == 0)
+                        .Select(t => (t.K, Q: t.Num / strides[i]))
+                        .ToList();
+                    if (taps.Count == 0)
+                    {
+                        tapOffsets[i] = new[] { -1 };
+                        qmax[i] = 0;
+                    }
+                    else
+                    {
+                        long hi = taps.Max(t => t.Q), lo = taps.Min(t => t.Q);
+                        qmax[i] = hi;
+                        var byQ = taps.ToDictionary(t => t.Q, t => t.K); // k * dilation = q * s + r + pad_begin: one k per q
+                        tapOffsets[i] = Enumerable.Range(0, (int)(hi - lo + 1))
+                            .Select(t => byQ.TryGetValue(hi - t, out int k) ? k * wStrides[2 + i] : -1).ToArray();
+                    }
+                    label.Add(r.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                string phaseText = $"phase ({string.Join(",", label)})", phaseName = "phase" + string.Join("_", label);
+
+                // Layer: this phase's W [M, C/group, taps...] (W is [C, M/group, k...]).
+                var vOffsets = new int[rank + 2][];
+                vOffsets[0] = Enumerable.Range(0, filters).Select(m => m / outPerGroup * inPerGroup * wStrides[0] + m % outPerGroup * wStrides[1]).ToArray();
+                vOffsets[1] = Identity(inPerGroup, wStrides[0]);
+                for (int i = 0; i < rank; i++) vOffsets[2 + i] = tapOffsets[i];
+                var vShape = new[] { filters, inPerGroup }.Concat(tapOffsets.Select(t => t.Length)).ToArray();
+                string weights = PartName(node, phaseName + "_weights");
+                Define(weights, Gather(w, vShape, vOffsets, 0f, $"ConvTranspose W of {phaseText}", node, outputName: weights), "part");
+
+                // The input window: qmax in front, enough behind for rows[i] outputs. Negative pads need a GatherOp.
+                var padBegin = new long[rank];
+                var padEnd = new long[rank];
+                for (int i = 0; i < rank; i++)
+                {
+                    padBegin[i] = qmax[i];
+                    padEnd[i] = rows[i] + tapOffsets[i].Length - 1 - x.Shape[2 + i] - qmax[i];
+                }
+                string input = node.Inputs[0];
+                if (padBegin.Concat(padEnd).Any(v => v < 0))
+                {
+                    var shape = x.Shape.Take(2).Concat(Enumerable.Range(0, rank).Select(i => rows[i] + tapOffsets[i].Length - 1)).ToArray();
+                    var offsets = new int[rank + 2][];
+                    offsets[0] = Identity(x.Shape[0], xStrides[0]);
+                    offsets[1] = Identity(x.Shape[1], xStrides[1]);
+                    for (int i = 0; i < rank; i++)
+                    {
+                        long front = padBegin[i];
+                        int size = x.Shape[2 + i], stride = xStrides[2 + i];
+                        offsets[2 + i] = Enumerable.Range(0, shape[2 + i]).Select(u => u - front >= 0 && u - front < size ? (int)(u - front) * stride : -1).ToArray();
+                    }
+                    input = PartName(node, phaseName + "_window");
+                    Define(input, Gather(x, shape, offsets, 0f, $"ConvTranspose input window of {phaseText}", node, outputName: input), "part");
+                    padBegin = new long[rank];
+                    padEnd = new long[rank];
+                }
+
+                // Layer: the phase's stride-1 Conv (bias fused).
+                var convInputs = b != null ? new[] { input, weights, node.Inputs[2] } : new[] { input, weights };
+                phaseOutputs.Add(Part(node, "Conv", phaseName, convInputs, phases == 1 ? node.Outputs[0] : null,
+                    IntAttribute("group", group), IntsAttribute("kernel_shape", tapOffsets.Select(t => (long)t.Length)), IntsAttribute("pads", padBegin.Concat(padEnd))));
+            }
+            if (phases == 1) return;
+
+            // Layer: the phases side by side along the channels, then interleaved (output o of a dim is row o / s of phase o % s).
+            string all = Part(node, "Concat", "phases", phaseOutputs.ToArray(), null, IntAttribute("axis", 1));
+            var catShape = Lookup(all, where).Shape;
+            var catStrides = Strides(catShape);
+            var outShape = new[] { x.Shape[0], filters }.Concat(outDims).ToArray();
+            var interleave = new int[rank + 2][];
+            interleave[0] = Identity(x.Shape[0], catStrides[0]);
+            interleave[1] = Identity(filters, catStrides[1]);
+            for (int i = 0; i < rank; i++)
+            {
+                long s = strides[i];
+                int perPhase = filters * catStrides[1] * phaseStride[i], rowStride = catStrides[2 + i];
+                interleave[2 + i] = Enumerable.Range(0, outDims[i]).Select(o => (int)(o % s) * perPhase + (int)(o / s) * rowStride).ToArray();
+            }
+            DefineOutput(node, 0, Gather(Lookup(all, where), outShape, interleave, 0f,
+                $"ConvTranspose interleave of {phases} phases (strides [{InvariantList(strides)}])", node), where);
         }
     }
 }

@@ -107,6 +107,7 @@ namespace PrunedCodegen.Tests.Models
         [InlineData(3, 2, 0, 2, "")]          // stride 3, dilation 2, 2 groups
         [InlineData(2, 1, 0, 1, "SAME_UPPER")]
         [InlineData(2, 1, 0, 1, "pads")]      // pads 1, 2 crop the full output
+        [InlineData(9, 1, 2, 1, "")]          // 81 phases: one Conv over the input spread with zeros instead
         public void ConvTranspose_with_pruned_weights_matches_onnx_runtime(int stride, int dilation, int outputPadding, int group, string padding)
         {
             // [N, 4, 5, 6] -> [N, 6, ...]: W [4, 6/group, 3, 2] with 60% zeros, a bias.
