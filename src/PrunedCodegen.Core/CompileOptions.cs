@@ -17,6 +17,8 @@ namespace PrunedCodegen
         Direct,
         /// <summary>Dense, skipping the weight rows of inputs that are exactly 0 at run time.</summary>
         DenseSkipZeros,
+        /// <summary>Convolutions: 1x1 (stride 1, unpadded, group 1) through the GEMM micro-kernel where it applies; other layers as Auto.</summary>
+        Gemm,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>
@@ -54,6 +56,7 @@ namespace PrunedCodegen
             "unrolled" => KernelChoice.Unrolled,
             "direct" => KernelChoice.Direct,
             "skipzeros" => KernelChoice.DenseSkipZeros,
+            "gemm" => KernelChoice.Gemm,
             _ => null,
         };
     }

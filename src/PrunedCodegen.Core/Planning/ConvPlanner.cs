@@ -19,10 +19,12 @@ namespace PrunedCodegen.Planning
         Pointwise,
         /// <summary>Ungrouped, any size, stride, dilation and padding: register tiles of 8 filters x 2 vectors of positions along output rows over a per-thread staged input (zero taps of a tile skipped).</summary>
         Direct,
+        /// <summary>1x1, stride 1, unpadded, ungrouped: the GEMM micro-kernel (12-row panels of weights packed at build time x the input read in place), every weight multiplied.</summary>
+        Gemm,
     }
 
     internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps,
-        double DepthwiseCostNs, double PointwiseCostNs, double DirectCostNs = double.PositiveInfinity, int DirectTileTaps = 0)
+        double DepthwiseCostNs, double PointwiseCostNs, double DirectCostNs = double.PositiveInfinity, int DirectTileTaps = 0, double GemmCostNs = double.PositiveInfinity)
     {
         /// <summary>The kernel's short name, as the layer table, PCG1000 and <c>pcg inspect</c> show it.</summary>
         public string KernelName => Kernel switch
@@ -32,6 +34,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.Depthwise => "conv depthwise SIMD",
             ConvKernelKind.Pointwise => "conv pointwise SIMD",
             ConvKernelKind.Direct => "conv direct SIMD",
+            ConvKernelKind.Gemm => "conv pointwise GEMM",
             _ => "conv tiles SIMD",
         };
 
@@ -42,6 +45,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.Depthwise => DepthwiseCostNs,
             ConvKernelKind.Pointwise => PointwiseCostNs,
             ConvKernelKind.Direct => DirectCostNs,
+            ConvKernelKind.Gemm => GemmCostNs,
             _ => TilesCostNs,
         };
     }
@@ -60,6 +64,8 @@ namespace PrunedCodegen.Planning
     /// The pointwise kernel (1x1, stride 1, no padding, group 1) pays per tile of 4 filters and step of 32 positions one
     /// step per input channel the tile reads (as the tile kernel, without its staging copies), plus a store per filter
     /// and vector of 16 positions.
+    /// The GEMM path (1x1 as above) is costed in ConvPlanner.Gemm.cs; auto and dense take it where it is cheaper than the
+    /// pointwise and direct kernels, gemm forces it (dense keeps the pointwise kernel).
     /// Forcing: dense picks pointwise where it applies, else tiles, else channels, else depthwise; block picks channels; sparse picks taps
     /// (so block and sparse keep the generic tap kernel for depthwise layers).
     /// </summary>
@@ -163,9 +169,14 @@ namespace PrunedCodegen.Planning
             bool directPossible = DirectPossible(conv);
             int directTileTaps = directPossible ? DirectTileTaps(conv) : 0;
             double direct = directPossible ? DirectCost(conv, directTileTaps) : double.PositiveInfinity;
+            bool gemmPossible = GemmPossible(conv);
+            double gemm = gemmPossible ? GemmCost(conv) : double.PositiveInfinity;
             var kind = choice switch
             {
+                KernelChoice.Gemm when gemmPossible => ConvKernelKind.Gemm,
                 KernelChoice.Direct when directPossible => ConvKernelKind.Direct,
+                _ when choice is KernelChoice.Auto or KernelChoice.Gemm && gemmPossible && gemm <= direct && gemm <= pointwise
+                    => ConvKernelKind.Gemm,
                 _ when choice is KernelChoice.Auto or KernelChoice.Direct && direct <= taps && direct <= tiles && direct <= channels && direct <= pointwise && direct <= depthwise
                     => ConvKernelKind.Direct,
                 KernelChoice.DenseSimd when pointwisePossible => ConvKernelKind.Pointwise,
@@ -179,7 +190,7 @@ namespace PrunedCodegen.Planning
                 _ when tiles <= channels && tiles <= taps => ConvKernelKind.Tiles,
                 _ => channels < taps ? ConvKernelKind.Channels : ConvKernelKind.Taps,
             };
-            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise, pointwise, direct, directTileTaps);
+            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise, pointwise, direct, directTileTaps, gemm);
         }
     }
 }
