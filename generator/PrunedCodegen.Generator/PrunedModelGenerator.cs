@@ -89,7 +89,7 @@ namespace PrunedCodegen.Generator
             };
             if (kernel == null)
                 return new ModelInput(text.Path, compileOptions, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
-                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText!)}' is not one of auto, dense, block, sparse, unrolled, direct, skipzeros"));
+                    $"{Text.Quote(fileName)}: Kernel '{Text.Quote(kernelText!)}' is not one of auto, dense, block, sparse, unrolled, direct, skipzeros, gemm, sell"));
             return ModelFileReader.Read(text.Path, compileOptions);
         }
 

@@ -19,6 +19,8 @@ namespace PrunedCodegen
         DenseSkipZeros,
         /// <summary>Convolutions: 1x1 (stride 1, unpadded, group 1) through the GEMM micro-kernel where it applies; other layers as Auto.</summary>
         Gemm,
+        /// <summary>Only the nonzero weights, SELL-16 (16 rows sorted by nonzeros per vector, inputs in registers, one permute per slot).</summary>
+        Sell,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>
@@ -57,6 +59,7 @@ namespace PrunedCodegen
             "direct" => KernelChoice.Direct,
             "skipzeros" => KernelChoice.DenseSkipZeros,
             "gemm" => KernelChoice.Gemm,
+            "sell" => KernelChoice.Sell,
             _ => null,
         };
     }

@@ -33,7 +33,7 @@ namespace PrunedCodegen.Cli.Commands
 
         private static int Run(ToolOutput ui, string input, string output, string? className, string ns, string kernelText, bool force)
         {
-            var kernel = CompileOptions.ParseKernel(kernelText) ?? throw new UserErrorException(ExitCodes.Usage, $"--kernel '{kernelText}' is not one of auto, dense, block, sparse, unrolled, direct, skipzeros");
+            var kernel = CompileOptions.ParseKernel(kernelText) ?? throw new UserErrorException(ExitCodes.Usage, $"--kernel '{kernelText}' is not one of auto, dense, block, sparse, unrolled, direct, skipzeros, gemm, sell");
             string kernelsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, ModelCompiler.KernelsHintName);
             OutputFile.Check(output, force, input);
             // The kernels file is shared by every generated model in the folder: an identical one is left alone.

@@ -388,10 +388,12 @@ namespace PrunedCodegen.Emitting
                 KernelKind.BlockSparse => $"{K}.BlockColumns({I(plan.BlockSize)}, {layer}_Blocks, {layer}_BlockInputs, {layer}_TileStarts, {bias}, {{0}}, {{1}});",
                 KernelKind.DenseSkipZeros when DenseClamp(d.Activation) is { } clamp => $"{K}.DenseSkipZeros({layer}_Weights, {bias}, {{0}}, {{1}}, {CSharpLiterals.Float(clamp.Low)}, {CSharpLiterals.Float(clamp.High)});",
                 KernelKind.DenseSkipZeros => $"{K}.DenseSkipZeros({layer}_Weights, {bias}, {{0}}, {{1}}, float.NegativeInfinity, float.PositiveInfinity);",
+                KernelKind.Sell => $"{K}.Sell({layer}_SellWeights, {layer}_SellLanes, {layer}_SellTiles, {layer}_SellGroupStarts, {layer}_SellRows, {layer}_SellBias, {{0}}, {{1}}, "
+                    + (DenseClamp(d.Activation) is { } c ? $"{CSharpLiterals.Float(c.Low)}, {CSharpLiterals.Float(c.High)});" : "float.NegativeInfinity, float.PositiveInfinity);"),
                 _ when DenseClamp(d.Activation) is { } clamp => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}}, {CSharpLiterals.Float(clamp.Low)}, {CSharpLiterals.Float(clamp.High)});",
                 _ => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
             };
-            bool fusedActivation = (plan.Kernel == KernelKind.DenseSimd || plan.Kernel == KernelKind.DenseSkipZeros) && DenseClamp(d.Activation) != null;
+            bool fusedActivation = (plan.Kernel == KernelKind.DenseSimd || plan.Kernel == KernelKind.DenseSkipZeros || plan.Kernel == KernelKind.Sell) && DenseClamp(d.Activation) != null;
             if (plan.Kernel == KernelKind.Unrolled)
             {
                 EmitUnrolledDense(index, layer, d);
@@ -410,6 +412,8 @@ namespace PrunedCodegen.Emitting
                 EmitSparseRows(layer, d, plan);
             else if (plan.Kernel == KernelKind.BlockSparse)
                 EmitBlocks(layer, d, plan);
+            else if (plan.Kernel == KernelKind.Sell)
+                EmitSell(layer, d);
             else
             {
                 // Input-major [K][N]: the kernel broadcasts x[p] against a contiguous run of outputs.
@@ -463,6 +467,20 @@ namespace PrunedCodegen.Emitting
             // The parts hold the bias as literals; the batch path (if this layer is in it) reads it as data.
             if (d.Bias != null && _batch != null && index < _batch.BatchedOps)
                 EmitFloatData($"{layer}_Bias", d.Bias);
+        }
+
+        /// <summary>The SELL-16 layout's arrays (Planning/SellLayout.cs), read by Kernels.Sell.</summary>
+        private void EmitSell(string layer, DenseOp d)
+        {
+            var layout = SellLayout.Build(d, withData: true);
+            _w.Line($"// SELL-16: {I(layout.Slots)} slots x 16 weights (group by group, busy tile by busy tile), their lanes as 16 bytes per slot in 4 ints,");
+            _w.Line($"// busy tiles as tile << 6 | slots, each group's first busy tile, the original row of each sorted position, the bias in sorted order.");
+            EmitFloatData($"{layer}_SellWeights", layout.Weights);
+            EmitIntData($"{layer}_SellLanes", layout.Lanes);
+            EmitIntData($"{layer}_SellTiles", layout.Tiles);
+            EmitIntData($"{layer}_SellGroupStarts", layout.GroupStarts);
+            EmitIntData($"{layer}_SellRows", layout.Rows);
+            EmitFloatData($"{layer}_SellBias", layout.Bias);
         }
 
         private void EmitSparseRows(string layer, DenseOp d, LayerPlan plan)
@@ -608,6 +626,9 @@ namespace PrunedCodegen.Emitting
                 KernelKind.SparseRows => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}",
                 KernelKind.BlockSparse => $"block-sparse SIMD: {I(p.Blocks)} nonzero {I(p.BlockSize)}x1 blocks ({Percent(p.BlockOccupancy)} occupancy), one vector FMA each",
                 KernelKind.Unrolled => $"unrolled: {I(p.Nonzeros)} multiply-adds as straight-line code with the weights as literals",
+                KernelKind.Sell => $"SELL-16 (rows sorted by nonzeros, {I(p.SellGroups)} groups of 16 x {I(p.SellInputTiles)} tiles of 32 inputs, {I(p.SellBusyTiles)} busy (group, tile) pairs, {I(p.SellSlots)} slots of 16 lanes, {Percent(p.SellPadding)} padding; "
+                    + "per slot one permute of the tile's inputs held in registers and one vector FMA; AVX-512, AVX2, scalar fallback"
+                    + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored; ~{Ns(p.SellCostNs)} ns)" : $"; ~{Ns(p.SellCostNs)} ns)"),
                 KernelKind.DenseSkipZeros => $"dense SIMD over the inputs that are not exactly 0 (listed per call; priced with {Percent(p.InputZeros)} zero inputs expected)"
                     + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored" : ""),
                 _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback"

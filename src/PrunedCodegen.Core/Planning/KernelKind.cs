@@ -13,5 +13,7 @@ namespace PrunedCodegen.Planning
         Unrolled,
         /// <summary>Every weight row of the inputs that are not exactly 0: zero inputs (after a ReLU, image background) skipped.</summary>
         DenseSkipZeros,
+        /// <summary>SELL-16: rows sorted by nonzeros in groups of 16, slot by slot per 32-input tile, inputs held in registers (Planning/SellLayout.cs).</summary>
+        Sell,
     }
 }

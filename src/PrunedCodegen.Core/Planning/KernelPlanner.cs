@@ -112,6 +112,19 @@ namespace PrunedCodegen.Planning
         public const bool AutoSkipZeros = false;
         public const double NsPerSkipCall = 5;
 
+        /// <summary>
+        /// SELL-16 kernel (<see cref="KernelKind.Sell"/>): per slot one permute of the tile's registers and one 16-wide FMA
+        /// (with the lane bytes' widening load), per busy (group, tile) pair the tile's two register loads and the loop,
+        /// per group the bias, the store and the scatter of 16 results to their rows. Zen 5 figures of a single-layer
+        /// prototype (issue 15); bytes: 64 + 16 per slot, 4 per busy tile, 64 + 64 per group.
+        /// </summary>
+        public const double NsPerSellSlot = 0.45;
+        public const double NsPerSellTile = 1.0;
+        public const double NsPerSellGroup = 6;
+
+        /// <summary>Whether auto may choose SELL-16 (forced with Kernel=sell / LayerKernels it always runs).</summary>
+        public const bool AutoSell = false;
+
         public static LayerPlan Plan(DenseOp op, KernelChoice choice = KernelChoice.Auto, double inputZeros = 0)
         {
             int nonzeros = 0;
@@ -142,6 +155,10 @@ namespace PrunedCodegen.Planning
             foreach (float w in op.Weights)
                 if (float.IsNaN(w) || float.IsInfinity(w)) { finite = false; break; }
 
+            var sellLayout = SellLayout.Build(op, withData: false);
+            double sell = op.Rows * Cost(sellLayout.Slots * NsPerSellSlot + sellLayout.BusyTiles * NsPerSellTile + sellLayout.Groups * NsPerSellGroup,
+                80.0 * sellLayout.Slots + 4.0 * sellLayout.BusyTiles + 128.0 * sellLayout.Groups);
+
             var kernel = choice switch
             {
                 KernelChoice.DenseSimd => KernelKind.DenseSimd,
@@ -149,8 +166,9 @@ namespace PrunedCodegen.Planning
                 KernelChoice.BlockSparse => KernelKind.BlockSparse,
                 KernelChoice.Unrolled => nonzeros <= UnrolledMaxNonzeros ? KernelKind.Unrolled : KernelKind.SparseRows,
                 KernelChoice.DenseSkipZeros => KernelKind.DenseSkipZeros,
+                KernelChoice.Sell => KernelKind.Sell,
                 // Ties go to the simpler kernel: dense, then blocks, then rows, then unrolled.
-                _ => Cheapest(dense, block, sparse, nonzeros <= AutoUnrolledMaxNonzeros ? unrolled : double.MaxValue, AutoSkipZeros && finite ? skipZeros : double.MaxValue),
+                _ => Cheapest(dense, block, sparse, nonzeros <= AutoUnrolledMaxNonzeros ? unrolled : double.MaxValue, AutoSkipZeros && finite ? skipZeros : double.MaxValue, AutoSell ? sell : double.MaxValue),
             };
             var (denseBatch, sparseBatch) = BatchCosts(op, nonzeros);
             var batchKernel = choice switch
@@ -165,19 +183,26 @@ namespace PrunedCodegen.Planning
                 UnrolledRefused = choice == KernelChoice.Unrolled && kernel != KernelKind.Unrolled,
                 SkipZerosCostNs = skipZeros,
                 InputZeros = inputZeros,
+                SellCostNs = sell,
+                SellGroups = sellLayout.Groups,
+                SellInputTiles = sellLayout.InputTiles,
+                SellBusyTiles = sellLayout.BusyTiles,
+                SellSlots = sellLayout.Slots,
+                SellPadding = sellLayout.Padding,
                 BatchKernel = batchKernel,
                 DenseBatchCostNs = denseBatch,
                 SparseBatchCostNs = sparseBatch,
             };
         }
 
-        private static KernelKind Cheapest(double dense, double block, double sparse, double unrolled, double skipZeros)
+        private static KernelKind Cheapest(double dense, double block, double sparse, double unrolled, double skipZeros, double sell)
         {
             var (kind, cost) = (KernelKind.DenseSimd, dense);
             if (block < cost) (kind, cost) = (KernelKind.BlockSparse, block);
             if (sparse < cost) (kind, cost) = (KernelKind.SparseRows, sparse);
             if (unrolled < cost) (kind, cost) = (KernelKind.Unrolled, unrolled);
-            if (skipZeros < cost) kind = KernelKind.DenseSkipZeros;
+            if (skipZeros < cost) (kind, cost) = (KernelKind.DenseSkipZeros, skipZeros);
+            if (sell < cost) kind = KernelKind.Sell;
             return kind;
         }
 

@@ -36,6 +36,14 @@ namespace PrunedCodegen.Planning
         public double SkipZerosCostNs { get; init; }
         public double InputZeros { get; init; }
 
+        /// <summary>The SELL-16 kernel's estimated cost and its layout's counts (<see cref="SellLayout"/>).</summary>
+        public double SellCostNs { get; init; }
+        public int SellGroups { get; init; }
+        public int SellInputTiles { get; init; }
+        public int SellBusyTiles { get; init; }
+        public int SellSlots { get; init; }
+        public double SellPadding { get; init; }
+
         /// <summary>Unrolled code was asked for, but the layer has more nonzeros than <see cref="KernelPlanner.UnrolledMaxNonzeros"/>.</summary>
         public bool UnrolledRefused { get; init; }
 
@@ -59,6 +67,7 @@ namespace PrunedCodegen.Planning
             KernelKind.BlockSparse => $"block {BlockSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}x1",
             KernelKind.Unrolled => "unrolled",
             KernelKind.DenseSkipZeros => "dense, zero inputs skipped",
+            KernelKind.Sell => "SELL-16",
             _ => "dense SIMD",
         };
 
@@ -68,6 +77,7 @@ namespace PrunedCodegen.Planning
             KernelKind.BlockSparse => BlockCostNs,
             KernelKind.Unrolled => UnrolledCostNs,
             KernelKind.DenseSkipZeros => SkipZerosCostNs,
+            KernelKind.Sell => SellCostNs,
             _ => DenseCostNs,
         };
     }
