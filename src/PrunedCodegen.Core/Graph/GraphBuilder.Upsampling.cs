@@ -165,8 +165,11 @@ namespace PrunedCodegen.Graph
                     }
                 }
             }
+            if (s.Antialias && Enumerable.Range(0, rank).Any(d => scale[d] < 1.0 / 1024))
+                throw new ModelCompileException(DiagnosticIds.UnsupportedOp, $"{where}: antialiased shrinking by more than 1024x is not supported (the filter would read over 2048 taps per output)");
             if (roi != null)
             {
+                if (roi.Any(v => float.IsNaN(v) || float.IsInfinity(v))) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: roi [{string.Join(",", roi)}] must be finite");
                 if (roi.Length != 2 * axes.Length)
                     throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: roi has {roi.Length} values for {axes.Length} axes (starts, then ends)");
                 for (int i = 0; i < axes.Length; i++)
@@ -369,6 +372,8 @@ namespace PrunedCodegen.Graph
                 throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: group {groupValue} does not fit {channels} input channels, W {Shapes.Format(w.Shape)} (W is [C, M/group, k...])");
             int group = (int)groupValue, inPerGroup = channels / group, outPerGroup = w.Shape[1], filters = outPerGroup * group;
             var kernel = w.Shape.Skip(2).ToArray();
+            if (kernel.Any(k => k < 1) || outPerGroup < 1)
+                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: W {Shapes.Format(w.Shape)} has an empty kernel or no output channels");
             if (attrs.Ints("kernel_shape") is { } declared && !declared.Select(v => (long)v).SequenceEqual(kernel.Select(k => (long)k)))
                 throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: kernel_shape [{InvariantList(declared)}] disagrees with W {Shapes.Format(w.Shape)}");
 

@@ -45,6 +45,10 @@ namespace PrunedCodegen.Tests.Hardening
             foreach (var test in NodeTests)
                 yield return (test, File.ReadAllBytes(Path.Combine(TestPaths.OnnxNodeTestsDir, test, "model.onnx")));
             yield return ("hand-built mlp", ModelBuilder.Mlp(7, 5, 3, seed: 3, zeroFraction: 0.6).Build());
+            // Resize (scales, and sizes with axes) and ConvTranspose: their attributes and constant operands mutated too.
+            yield return ("unet resize linear", UpsamplingModelTests.UNet("linear_half_pixel", 13).Build());
+            yield return ("unet resize sizes", UpsamplingModelTests.UNet("nearest_round_half_pixel_sizes", 18).Build());
+            yield return ("unet convtranspose", UpsamplingModelTests.UNet("convtranspose", 13).Build());
         }
 
         [Fact]

@@ -35,7 +35,7 @@ namespace PrunedCodegen.Tests.Models
         /// [N, 3, 8, 8] -> enc1 Conv 3x3 (8 ch) -> MaxPool 2 -> enc2 Conv 3x3 (16 ch) -> up to [N, 8 or 16, 8, 8] ->
         /// Concat with enc1 -> head Conv 1x1 (2 ch).
         /// </summary>
-        private static ModelBuilder UNet(string up, int opset)
+        internal static ModelBuilder UNet(string up, int opset)
         {
             var b = new ModelBuilder(opset).Input("x", null, 3, 8, 8).Output("y", null, 2, 8, 8);
             ConvRelu(b, "x", "enc1", 3, 8, 3, 10);
