@@ -7,7 +7,8 @@ using PrunedCodegen.Onnx;
 namespace PrunedCodegen.Graph
 {
     // Ops that are compositions of supported ones, lowered by writing their ONNX function body as nodes and lowering
-    // those: Mean, ReduceL1/L2/LogSum/LogSumExp/SumSquare, LayerNormalization, InstanceNormalization. The parts keep the
+    // those: Mean, ReduceL1/L2/LogSum/LogSumExp/SumSquare, LayerNormalization, InstanceNormalization, GroupNormalization,
+    // LRN. The parts keep the
     // original node's name (e.g. "ln1/variance") so the generated comments still say where they came from, and every
     // part goes through the same checks as a node of the model would (batch dim, broadcasting, types).
     internal sealed partial class GraphBuilder
@@ -16,7 +17,7 @@ namespace PrunedCodegen.Graph
         private static string[] CompositeOps => new[]
         {
             "Mean", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "LayerNormalization",
-            "InstanceNormalization",
+            "InstanceNormalization", "GroupNormalization", "LRN",
         };
 
         private int _partCounter;
@@ -33,6 +34,8 @@ namespace PrunedCodegen.Graph
                 case "ReduceLogSumExp": LowerReduceLogSumExp(node, where); return true;
                 case "LayerNormalization": LowerLayerNormalization(node, where); return true;
                 case "InstanceNormalization": LowerInstanceNormalization(node, where); return true;
+                case "GroupNormalization": LowerGroupNormalization(node, where); return true;
+                case "LRN": LowerLrn(node, where); return true;
                 default: return false;
             }
         }
@@ -222,6 +225,83 @@ namespace PrunedCodegen.Graph
             string s = Part(node, "Reshape", "scale_shape", new[] { node.Inputs[1], shapeName });
             string b = Part(node, "Reshape", "bias_shape", new[] { node.Inputs[2], shapeName });
             Part(node, "Add", "bias", new[] { Part(node, "Mul", "scale", new[] { normalised, s }), b }, node.Outputs[0]);
+        }
+
+        /// <summary>
+        /// GroupNormalization: x [N, C, spatial...] viewed as [N, G, C/G * spatial], normalised over the last axis, viewed
+        /// back; then the scale and bias, per channel from opset 21 and per group before it (where they have G values).
+        /// </summary>
+        private void LowerGroupNormalization(OnnxNode node, string where)
+        {
+            var attrs = new NodeAttributes(node, where);
+            attrs.OnlyKnown("epsilon", "num_groups", "stash_type");
+            var x = Input(node, 0, where);
+            RequireFloat(x, where);
+            int rank = x.Shape.Length;
+            if (rank < 3) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: GroupNormalization needs an [N, C, spatial...] input");
+            if (attrs.Int("stash_type", 1) != 1)
+                throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, $"{where}: stash_type {attrs.Int("stash_type", 1)} asks for statistics in a type other than float32");
+            int channels = x.Shape[1];
+            long groups = attrs.Int("num_groups", 0);
+            if (groups <= 0 || groups > channels || channels % groups != 0)
+                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: num_groups {groups} does not divide the {channels} channels");
+            bool perChannel = _opset >= 21;
+            int expected = perChannel ? channels : (int)groups;
+            var scale = Input(node, 1, where);
+            var bias = Input(node, 2, where);
+            if (scale.Count != expected || bias.Count != expected)
+                throw new ModelCompileException(DiagnosticIds.InvalidNode,
+                    $"{where}: scale and bias must have {expected} values (one per {(perChannel ? "channel" : "group")} at opset {_opset})");
+            string grouped = Part(node, "Reshape", "grouped", new[] { node.Inputs[0], IntConstantPart(node, "grouped_shape", new long[] { 0, groups, -1 }) });
+            string normalised = Normalise(node, grouped, new long[] { 2 }, attrs.Float("epsilon", 1e-5f), out _, out _);
+            var back = new long[] { 0 }.Concat(x.Shape.Skip(1).Select(d => (long)d)).ToArray();
+            if (!perChannel)
+            {
+                string groupShape = IntConstantPart(node, "group_shape", new long[] { groups, 1 });
+                string g = Part(node, "Add", "bias", new[]
+                {
+                    Part(node, "Mul", "scale", new[] { normalised, Part(node, "Reshape", "scale_shape", new[] { node.Inputs[1], groupShape }) }),
+                    Part(node, "Reshape", "bias_shape", new[] { node.Inputs[2], groupShape }),
+                });
+                Part(node, "Reshape", "ungrouped", new[] { g, IntConstantPart(node, "shape", back) }, node.Outputs[0]);
+                return;
+            }
+            string ungrouped = Part(node, "Reshape", "ungrouped", new[] { normalised, IntConstantPart(node, "shape", back) });
+            string channelShape = IntConstantPart(node, "channel_shape", new long[] { channels }.Concat(Enumerable.Repeat(1L, rank - 2)).ToArray());
+            string s = Part(node, "Reshape", "scale_shape", new[] { node.Inputs[1], channelShape });
+            string b = Part(node, "Reshape", "bias_shape", new[] { node.Inputs[2], channelShape });
+            Part(node, "Add", "bias", new[] { Part(node, "Mul", "scale", new[] { ungrouped, s }), b }, node.Outputs[0]);
+        }
+
+        /// <summary>
+        /// LRN across channels: y = x / (bias + alpha / size * sum of x^2 over the channels c - floor((size-1)/2) ..
+        /// c + ceil((size-1)/2))^beta. The window sum is an AveragePool over x^2 viewed as [N, 1, C, spatial] with
+        /// count_include_pad (a mean over exactly size channels, the missing ones zero), so alpha / size * sum = alpha * mean.
+        /// </summary>
+        private void LowerLrn(OnnxNode node, string where)
+        {
+            var attrs = new NodeAttributes(node, where);
+            attrs.OnlyKnown("alpha", "beta", "bias", "size");
+            var x = Input(node, 0, where);
+            RequireFloat(x, where);
+            int rank = x.Shape.Length;
+            if (rank < 3) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: LRN needs an [N, C, spatial...] input");
+            long size = attrs.Int("size", 0);
+            if (size <= 0 || size > 4096) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: LRN needs a 'size' of 1 to 4096, got {size}");
+            float alpha = attrs.Float("alpha", 1e-4f), beta = attrs.Float("beta", 0.75f), bias = attrs.Float("bias", 1f);
+            string squared = Part(node, "Mul", "squared", new[] { node.Inputs[0], node.Inputs[0] });
+            string stacked = Part(node, "Reshape", "channels_as_rows", new[] { squared, IntConstantPart(node, "rows_shape", new long[] { 0, 1, x.Shape[1], -1 }) });
+            long before = (size - 1) / 2, after = size - 1 - before;
+            string mean = Part(node, "AveragePool", "window_mean", new[] { stacked }, null,
+                IntsAttribute("kernel_shape", new[] { size, 1L }), IntsAttribute("pads", new[] { before, 0L, after, 0L }), IntAttribute("count_include_pad", 1));
+            string back = Part(node, "Reshape", "window_mean_shape", new[] { mean, IntConstantPart(node, "shape", new long[] { 0 }.Concat(x.Shape.Skip(1).Select(d => (long)d)).ToArray()) });
+            string scaled = Part(node, "Add", "bias", new[]
+            {
+                Part(node, "Mul", "alpha", new[] { back, FloatConstantPart(node, "alpha_value", Array.Empty<int>(), new[] { alpha }) }),
+                FloatConstantPart(node, "bias_value", Array.Empty<int>(), new[] { bias }),
+            });
+            string power = Part(node, "Pow", "power", new[] { scaled, FloatConstantPart(node, "beta_value", Array.Empty<int>(), new[] { beta }) });
+            Part(node, "Div", "normalised", new[] { node.Inputs[0], power }, node.Outputs[0]);
         }
 
         /// <summary>(x - mean) / sqrt(mean((x - mean)^2) + epsilon) over <paramref name="axes"/>.</summary>
