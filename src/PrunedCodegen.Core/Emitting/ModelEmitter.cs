@@ -619,7 +619,7 @@ namespace PrunedCodegen.Emitting
         {
             var p = _plans[d];
             string act = d.Activation.Kind == ActivationKind.None ? "" : d.Activation.Describe() + " of ";
-            string costs = $"cost model: dense {Ns(p.DenseCostNs)} ns, sparse rows {Ns(p.SparseCostNs)} ns, {I(p.BlockSize)}x1 blocks {Ns(p.BlockCostNs)} ns, unrolled {Ns(p.UnrolledCostNs)} ns, skipping zero inputs {Ns(p.SkipZerosCostNs)} ns";
+            string costs = $"cost model: dense {Ns(p.DenseCostNs)} ns, sparse rows {Ns(p.SparseCostNs)} ns, {I(p.BlockSize)}x1 blocks {Ns(p.BlockCostNs)} ns, unrolled {Ns(p.UnrolledCostNs)} ns, skipping zero inputs {Ns(p.SkipZerosCostNs)} ns, SELL-16 {Ns(p.SellCostNs)} ns";
             string kernel = p.Kernel switch
             {
                 KernelKind.SparseRows when p.UnrolledRefused => $"sparse rows (CSR): {I(p.Nonzeros)} multiply-adds instead of {I(p.Weights)}; unrolled was asked for, but {I(p.Nonzeros)} nonzeros exceed its limit of {I(KernelPlanner.UnrolledMaxNonzeros)}",
@@ -628,7 +628,7 @@ namespace PrunedCodegen.Emitting
                 KernelKind.Unrolled => $"unrolled: {I(p.Nonzeros)} multiply-adds as straight-line code with the weights as literals",
                 KernelKind.Sell => $"SELL-16 (rows sorted by nonzeros, {I(p.SellGroups)} groups of 16 x {I(p.SellInputTiles)} tiles of 32 inputs, {I(p.SellBusyTiles)} busy (group, tile) pairs, {I(p.SellSlots)} slots of 16 lanes, {Percent(p.SellPadding)} padding; "
                     + "per slot one permute of the tile's inputs held in registers and one vector FMA; AVX-512, AVX2, scalar fallback"
-                    + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored; ~{Ns(p.SellCostNs)} ns)" : $"; ~{Ns(p.SellCostNs)} ns)"),
+                    + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored)" : ")"),
                 KernelKind.DenseSkipZeros => $"dense SIMD over the inputs that are not exactly 0 (listed per call; priced with {Percent(p.InputZeros)} zero inputs expected)"
                     + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored" : ""),
                 _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback"

@@ -115,15 +115,31 @@ namespace PrunedCodegen.Planning
         /// <summary>
         /// SELL-16 kernel (<see cref="KernelKind.Sell"/>): per slot one permute of the tile's registers and one 16-wide FMA
         /// (with the lane bytes' widening load), per busy (group, tile) pair the tile's two register loads and the loop,
-        /// per group the bias, the store and the scatter of 16 results to their rows. Zen 5 figures of a single-layer
-        /// prototype (issue 15); bytes: 64 + 16 per slot, 4 per busy tile, 64 + 64 per group.
+        /// per group the bias, the store and the scatter of 16 results to their rows, per call the set-up. Bytes: 64 + 16
+        /// per slot, 4 per busy tile, 64 + 64 per group. The single-layer prototype of issue 15 measured about 0.45 ns per
+        /// slot, 1 ns per busy tile and 6 ns per group on Zen 5; whole models in the benchmark's quick mode (Zen 5, load
+        /// 13-17 on 2 cores, scaled to the dense constants by the dense model measured alongside) took more: 784-512-512-10
+        /// at 90% (8,397 slots, 1,328 busy tiles) ~11.4 us and at 95% (5,197 slots) ~8.2 us, which fits ~0.7 ns per slot and
+        /// ~1.5 ns per busy tile on the dense scale. The digits MLP (198 slots, 34 busy tiles, 3 layers) ran slower forced to
+        /// SELL than dense (594-696 vs 487-518 ns, load 6-14) where those constants say ~260 ns: the per-call constant
+        /// stands for that unexplained fixed cost (not yet profiled; ~190 ns per layer fits) and keeps auto off SELL for such
+        /// small layers (with 150 ns auto chose SELL for the digits' first layer, 289 vs 295 ns, and the model got no faster).
         /// </summary>
-        public const double NsPerSellSlot = 0.45;
-        public const double NsPerSellTile = 1.0;
+        public const double NsPerSellSlot = 0.7;
+        public const double NsPerSellTile = 1.5;
         public const double NsPerSellGroup = 6;
+        public const double NsPerSellCall = 200;
+
+        /// <summary>
+        /// Auto takes SELL-16 only when its estimate is below this fraction of the best other kernel's: its constants come
+        /// from two whole models on a loaded machine. On the 784-512-512-10 MLP in 8x1 blocks SELL was estimated 6% cheaper
+        /// than the block kernel (3,834 vs 4,069 ns, first layer) but measured ~10% slower; at 90% and 95% unstructured it
+        /// is estimated at 0.3-0.4x the best other kernel and measured 4.8-6.6x faster than dense.
+        /// </summary>
+        public const double SellMargin = 0.8;
 
         /// <summary>Whether auto may choose SELL-16 (forced with Kernel=sell / LayerKernels it always runs).</summary>
-        public const bool AutoSell = false;
+        public const bool AutoSell = true;
 
         public static LayerPlan Plan(DenseOp op, KernelChoice choice = KernelChoice.Auto, double inputZeros = 0)
         {
@@ -156,7 +172,7 @@ namespace PrunedCodegen.Planning
                 if (float.IsNaN(w) || float.IsInfinity(w)) { finite = false; break; }
 
             var sellLayout = SellLayout.Build(op, withData: false);
-            double sell = op.Rows * Cost(sellLayout.Slots * NsPerSellSlot + sellLayout.BusyTiles * NsPerSellTile + sellLayout.Groups * NsPerSellGroup,
+            double sell = op.Rows * Cost(sellLayout.Slots * NsPerSellSlot + sellLayout.BusyTiles * NsPerSellTile + sellLayout.Groups * NsPerSellGroup + NsPerSellCall,
                 80.0 * sellLayout.Slots + 4.0 * sellLayout.BusyTiles + 128.0 * sellLayout.Groups);
 
             var kernel = choice switch
@@ -167,7 +183,7 @@ namespace PrunedCodegen.Planning
                 KernelChoice.Unrolled => nonzeros <= UnrolledMaxNonzeros ? KernelKind.Unrolled : KernelKind.SparseRows,
                 KernelChoice.DenseSkipZeros => KernelKind.DenseSkipZeros,
                 KernelChoice.Sell => KernelKind.Sell,
-                // Ties go to the simpler kernel: dense, then blocks, then rows, then unrolled.
+                // Ties go to the simpler kernel: dense, then blocks, then rows, then unrolled, then skip-zeros, then SELL.
                 _ => Cheapest(dense, block, sparse, nonzeros <= AutoUnrolledMaxNonzeros ? unrolled : double.MaxValue, AutoSkipZeros && finite ? skipZeros : double.MaxValue, AutoSell ? sell : double.MaxValue),
             };
             var (denseBatch, sparseBatch) = BatchCosts(op, nonzeros);
@@ -202,7 +218,7 @@ namespace PrunedCodegen.Planning
             if (sparse < cost) (kind, cost) = (KernelKind.SparseRows, sparse);
             if (unrolled < cost) (kind, cost) = (KernelKind.Unrolled, unrolled);
             if (skipZeros < cost) (kind, cost) = (KernelKind.DenseSkipZeros, skipZeros);
-            if (sell < cost) kind = KernelKind.Sell;
+            if (sell < SellMargin * cost) kind = KernelKind.Sell;
             return kind;
         }
 

@@ -147,5 +147,18 @@ namespace PrunedCodegen.Tests.Models
             Assert.Contains("SELL-16 (rows sorted by nonzeros, 8 groups of 16 x 2 tiles of 32 inputs", source);
             Assert.Matches(@"90\.4%  SELL-16 \(~", source);
         }
+
+        [Fact]
+        public void Auto_chooses_sell_for_a_large_unstructured_layer_only()
+        {
+            // 784 -> 512 at 90% random zeros: SELL is estimated at about a third of the best other kernel.
+            var big = ModelCompiler.Compile(Mlp(784, 512, 10, seed: 1, zeroFraction: 0.9).Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.Contains("Kernels.Sell(Layer0_SellWeights", big);
+            // Dense layers, and small sparse ones (the per-call cost), keep their kernels.
+            var dense = ModelCompiler.Compile(Mlp(784, 512, 10, seed: 1).Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.DoesNotContain("Kernels.Sell(", dense);
+            var small = ModelCompiler.Compile(Mlp(64, 128, 10, seed: 1, zeroFraction: 0.9).Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
+            Assert.DoesNotContain("Kernels.Sell(", small);
+        }
     }
 }
