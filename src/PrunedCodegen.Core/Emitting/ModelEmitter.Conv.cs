@@ -29,6 +29,9 @@ namespace PrunedCodegen.Emitting
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Gemm:
                     EmitConvGemmLayer(layer, c);
                     return true;
+                case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.DepthwisePlanes:
+                    EmitConvDepthwisePlanesLayer(layer, c);
+                    return true;
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Tiles:
                 {
                     bool relu = c.Activation.Kind == ActivationKind.Relu;
@@ -321,7 +324,8 @@ namespace PrunedCodegen.Emitting
                         + (double.IsInfinity(plan.DepthwiseCostNs) ? "" : $", depthwise {Ns(plan.DepthwiseCostNs)} ns")
                         + (double.IsInfinity(plan.PointwiseCostNs) ? "" : $", pointwise {Ns(plan.PointwiseCostNs)} ns")
                         + (double.IsInfinity(plan.DirectCostNs) ? "" : $", direct {Ns(plan.DirectCostNs)} ns")
-                        + (double.IsInfinity(plan.GemmCostNs) ? "" : $", GEMM {Ns(plan.GemmCostNs)} ns");
+                        + (double.IsInfinity(plan.GemmCostNs) ? "" : $", GEMM {Ns(plan.GemmCostNs)} ns")
+                        + (double.IsInfinity(plan.DepthwisePlanesCostNs) ? "" : $", depthwise planes {Ns(plan.DepthwisePlanesCostNs)} ns");
                     string kernel = plan.Kernel switch
                     {
                         ConvKernelKind.Taps => "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)",
@@ -329,6 +333,7 @@ namespace PrunedCodegen.Emitting
                         ConvKernelKind.Pointwise => $"pointwise (1x1 as a GEMM over the {I(g.OutPlane)} positions): register tiles of 4 filters x 2 vectors of positions read in place, {I(plan.TileTaps)} group input channels (channels zero in all 4 filters skipped) (Vector512/256/128, scalar fallback){(FusedInDepthwise(c.Activation) ? ", " + c.Activation.Kind + " fused into the store" : "")}",
                         ConvKernelKind.Direct => DescribeDirectKernel(c, plan),
                         ConvKernelKind.Gemm => DescribeGemmKernel(c),
+                        ConvKernelKind.DepthwisePlanes => DescribeDepthwisePlanesKernel(c),
                         ConvKernelKind.Channels => $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)",
                         _ => $"register tiles of 4 filters x 2 vectors of positions over the flattened padded input, {I(plan.TileTaps)} tile tap rows (Vector512/256/128, scalar fallback){(c.Activation.Kind == ActivationKind.Relu ? ", ReLU fused into the store" : "")}",
                     };
