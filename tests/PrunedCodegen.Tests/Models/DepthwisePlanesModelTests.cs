@@ -18,13 +18,6 @@ namespace PrunedCodegen.Tests.Models
     [Trait("Category", "Kernels")]
     public class DepthwisePlanesModelTests
     {
-        private static OnnxAttribute Ints(string name, params long[] values)
-        {
-            var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Ints };
-            a.Ints.AddRange(values);
-            return a;
-        }
-
         private static OnnxAttribute Str(string name, string value) =>
             new OnnxAttribute { Name = name, Type = OnnxAttributeType.String, S = Encoding.UTF8.GetBytes(value) };
 

@@ -16,13 +16,6 @@ namespace PrunedCodegen.Tests.Models
     [Trait("Category", "Kernels")]
     public class GemmConvModelTests
     {
-        private static OnnxAttribute Ints(string name, params long[] values)
-        {
-            var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Ints };
-            a.Ints.AddRange(values);
-            return a;
-        }
-
         /// <summary>x[batch, cin, spatial...] -> Conv 1x1 (cout filters, bias or not) [-> Relu | Clip(-0.5, 0.75) | Sigmoid] -> y.</summary>
         private static ModelBuilder Pointwise(int cin, int cout, long[] spatial, double zeroFraction, bool bias, string activation, int seed)
         {
