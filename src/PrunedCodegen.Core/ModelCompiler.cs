@@ -74,6 +74,7 @@ namespace PrunedCodegen
                 string source = emitter.Emit(cancellationToken);
                 var diagnostics = new List<PcgDiagnostic> { Summary(options, graph, plan) };
                 if (BuildCost.Check(emitter.DataSize, options) is PcgDiagnostic slow) diagnostics.Add(slow);
+                if (NewerOpsetWarning(graph, options) is PcgDiagnostic newer) diagnostics.Add(newer);
                 return new CompileResult(source, diagnostics);
             }
             catch (ModelCompileException e)
@@ -132,6 +133,22 @@ namespace PrunedCodegen
 
         private static CompileResult Fail(string id, string title, string message) =>
             new CompileResult(null, new[] { new PcgDiagnostic(id, PcgSeverity.Error, title, message) });
+
+        /// <summary>
+        /// PCG0023 for a model importing an opset newer than this release knows. The ops are compiled as their newest
+        /// known version defines them, which is right for every op that did not change; the warning names the gap so a
+        /// user can check the results (or re-export with a known opset) instead of trusting them silently.
+        /// </summary>
+        private static PcgDiagnostic? NewerOpsetWarning(IrGraph graph, CompileOptions options)
+        {
+            if (graph.OpsetVersion <= ModelLimits.NewestKnownOpset) return null;
+            return new PcgDiagnostic(DiagnosticIds.NewerOpset, PcgSeverity.Warning, "Model uses a newer ONNX opset",
+                string.Format(CultureInfo.InvariantCulture,
+                    "{0}: the model imports ONNX opset {1}, newer than the newest this version of PrunedCodegen knows ({2}; opsets 6 to {2} are supported); " +
+                    "every op is compiled as opset {2} defines it, so an op that changed after opset {2} may compute something else: " +
+                    "check the results against ONNX Runtime, re-export with opset {2} or older, or update PrunedCodegen",
+                    Text.Quote(options.ModelFileName), graph.OpsetVersion, ModelLimits.NewestKnownOpset));
+        }
 
         private static string TitleOf(string id) => id switch
         {

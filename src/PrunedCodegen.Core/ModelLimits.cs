@@ -33,5 +33,20 @@ namespace PrunedCodegen
         /// at least one generated method call in sequence. Beyond it: PCG0021.
         /// </summary>
         public const int MaxGraphDepth = 2_000;
+
+        /// <summary>
+        /// Graph inputs and outputs together. Predict and PredictBatch take one span per input and output, and the .NET
+        /// runtime refuses a method with about 5,000 or more span parameters (InvalidProgramException at the first
+        /// call, after a build of minutes and gigabytes for 20,000 outputs); 1,000 leaves a wide margin and is far
+        /// beyond any real model. Beyond it: PCG0021, before anything is lowered.
+        /// </summary>
+        public const int MaxInputsAndOutputs = 1_000;
+
+        /// <summary>
+        /// The newest version of the default ONNX operator set this release knows: the newest of the ONNX backend node
+        /// tests it is checked against. A model importing a newer one compiles with the newest semantics known for
+        /// each op, and gets warning PCG0023 saying so (an op changed in a newer opset may compute something else).
+        /// </summary>
+        public const long NewestKnownOpset = 27;
     }
 }

@@ -33,6 +33,8 @@ namespace PrunedCodegen.Diagnostics
         public const string GraphTooLarge = "PCG0021";
         /// <summary>Warning: the model's embedded data is estimated to make every build of the project slow (see PrunedCodegen.Emitting.BuildCost).</summary>
         public const string SlowBuild = "PCG0022";
+        /// <summary>Warning: the model imports a default-domain opset newer than <see cref="ModelLimits.NewestKnownOpset"/>.</summary>
+        public const string NewerOpset = "PCG0023";
         /// <summary>An unexpected internal error; the message says what failed. Please report it.</summary>
         public const string InternalError = "PCG0099";
         /// <summary>Informational per-model summary (layers, nonzeros, kernels).</summary>

@@ -187,6 +187,27 @@ namespace PrunedCodegen.Graph
             new[] { x.Shape[0], channels }.Concat(g.Out.Skip(WindowGeometry.SpatialDims - g.Rank)).ToArray();
 
         /// <summary>Strides, dilations and pads (explicit or auto_pad) resolved to begin/end pads and output dims.</summary>
+        /// <summary>A window attribute (strides, dilations, pads) given with the wrong number of values.</summary>
+        private static void CheckCount(IReadOnlyList<long>? values, string name, int expected, string where)
+        {
+            if (values != null && values.Count != expected)
+            {
+                string per = name == "pads" ? "a begin and an end per spatial dim" : "one per spatial dim";
+                throw new ModelCompileException(DiagnosticIds.InvalidNode,
+                    $"{where}: {name} has {values.Count} values, expected {expected} ({per} of the {expected / (name == "pads" ? 2 : 1)}-D input)");
+            }
+        }
+
+        /// <summary>One value of a window attribute outside what it may be, named with its index.</summary>
+        private static void CheckRange(long value, string name, int index, long min, long max, string where)
+        {
+            if (value < min || value > max)
+            {
+                string range = max == int.MaxValue ? $"at least {min}" : $"{min} to {max}";
+                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: {name}[{index}] is {value}; it must be {range}");
+            }
+        }
+
         private static WindowGeometry Window(NodeAttributes attrs, IrValue x, int[] kernel, bool ceilMode, string where)
         {
             int rank = x.Shape.Length - 2;
@@ -198,8 +219,9 @@ namespace PrunedCodegen.Graph
             string autoPad = attrs.Find("auto_pad") is OnnxAttribute a
                 ? (a.Type == OnnxAttributeType.String ? System.Text.Encoding.UTF8.GetString(a.S) : throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: auto_pad must be a string"))
                 : "NOTSET";
-            if (strides != null && strides.Count != rank || dilations != null && dilations.Count != rank || pads != null && pads.Count != 2 * rank)
-                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: strides, dilations and pads must have {rank}, {rank} and {2 * rank} values");
+            CheckCount(strides, "strides", rank, where);
+            CheckCount(dilations, "dilations", rank, where);
+            CheckCount(pads, "pads", 2 * rank, where);
             if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
                 throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: auto_pad '{Text.Quote(autoPad)}' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER");
             if (autoPad != "NOTSET" && pads != null && pads.Any(p => p != 0))
@@ -211,8 +233,11 @@ namespace PrunedCodegen.Graph
                 long k = kernel[i];
                 long s = strides?[i] ?? 1, dil = dilations?[i] ?? 1;
                 long pb = pads?[i] ?? 0, pe = pads?[i + rank] ?? 0;
-                if (k < 1 || s < 1 || dil < 1 || pb < 0 || pe < 0 || s > int.MaxValue || dil > 65536 || pb > 65536 || pe > 65536)
-                    throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: invalid kernel {k}, stride {s}, dilation {dil} or pads {pb},{pe} at spatial dim {i}");
+                CheckRange(k, "kernel_shape", i, 1, int.MaxValue, where);
+                CheckRange(s, "strides", i, 1, int.MaxValue, where);
+                CheckRange(dil, "dilations", i, 1, 65536, where);
+                CheckRange(pb, "pads", i, 0, 65536, where);
+                CheckRange(pe, "pads", i + rank, 0, 65536, where);
                 long input = g.In[d], span = (k - 1) * dil + 1, output;
                 switch (autoPad)
                 {

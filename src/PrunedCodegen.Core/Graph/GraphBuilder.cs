@@ -279,7 +279,8 @@ namespace PrunedCodegen.Graph
             Define(node.Outputs[index], value, "node output");
         }
 
-        private static string Describe(OnnxNode node, int index) =>
+        /// <summary>How diagnostics name a node: by its name, or by its position in the graph when it has none.</summary>
+        internal static string Describe(OnnxNode node, int index) =>
             node.Name.Length > 0
                 ? $"node '{Text.Quote(node.Name)}' ({Text.Quote(node.OpType)})"
                 : $"node #{index} ({Text.Quote(node.OpType)})";

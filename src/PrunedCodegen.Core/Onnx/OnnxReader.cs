@@ -233,8 +233,25 @@ namespace PrunedCodegen.Onnx
                 }
             }
             t.IsExternal = dataLocation == 1 || hasExternalData;
+            if (t.RawData != null && TypedField(t) is string typed)
+            {
+                // onnx.checker refuses such a tensor (one and only one value field); which of the two another runtime
+                // reads is unspecified, so using either would be a silent guess.
+                throw new OnnxFormatException(
+                    $"tensor '{Text.Quote(t.Name)}' stores values in both raw_data and {typed}; a tensor must hold its data in exactly one field (onnx.checker refuses it too)");
+            }
             return t;
         }
+
+        /// <summary>The first typed data field that holds values, or null when none does.</summary>
+        private static string? TypedField(OnnxTensor t) =>
+            t.FloatData.Count > 0 ? "float_data"
+            : t.Int32Data.Count > 0 ? "int32_data"
+            : t.Int64Data.Count > 0 ? "int64_data"
+            : t.DoubleData.Count > 0 ? "double_data"
+            : t.UInt64Data.Count > 0 ? "uint64_data"
+            : t.StringData.Count > 0 ? "string_data"
+            : null;
 
         private static OnnxValueInfo ReadValueInfo(ProtoReader r)
         {

@@ -3,6 +3,7 @@ using System.Linq;
 using PrunedCodegen.Diagnostics;
 using PrunedCodegen.Onnx;
 using PrunedCodegen.Tests.Infrastructure;
+using PrunedCodegen.Tests.Models;
 using static PrunedCodegen.Tests.Infrastructure.ModelBuilder;
 
 namespace PrunedCodegen.Tests.Hardening
@@ -137,6 +138,97 @@ namespace PrunedCodegen.Tests.Hardening
             AssertRefused(ReluChain(ModelLimits.MaxGraphDepth + 1), DiagnosticIds.GraphTooLarge, "deeper than " + ModelLimits.MaxGraphDepth);
             var atLimit = ModelCompiler.Compile(ReluChain(ModelLimits.MaxGraphDepth), new CompileOptions("Model", "Tests", "model.onnx"));
             Assert.True(atLimit.Succeeded, string.Join("; ", atLimit.Diagnostics));
+        }
+
+        private static byte[] ManyOutputs(int outputs, bool initializerAsInput = false)
+        {
+            var builder = new ModelBuilder().Input("x", null, 4);
+            if (initializerAsInput)
+            {
+                // Older exporters list every weight as a graph input too: not a Predict parameter, so not counted.
+                builder.Input("w", 4).Initializer("w", new long[] { 4 }, new float[] { 1, -2, 3, -4 });
+            }
+            for (int i = 0; i < outputs; i++)
+            {
+                string name = "o" + i;
+                builder.Output(name, null, 4).Node(i % 2 == 0 ? "Relu" : "Neg", new[] { "x" }, new[] { name });
+            }
+            return builder.Build();
+        }
+
+        [Fact]
+        public void More_inputs_and_outputs_than_Predict_can_take_is_PCG0021_before_anything_is_lowered()
+        {
+            // Was: 20,000 outputs compiled for 100+ s into a Predict the runtime refused (InvalidProgramException).
+            AssertRefused(ManyOutputs(20_000), DiagnosticIds.GraphTooLarge, "20001 inputs and outputs (20000 outputs); the limit is " + ModelLimits.MaxInputsAndOutputs);
+            AssertRefused(ManyOutputs(ModelLimits.MaxInputsAndOutputs), DiagnosticIds.GraphTooLarge, "Concat");
+            AssertRefused(ManyOutputs(9_000), DiagnosticIds.GraphTooLarge, "9001 inputs and outputs");
+        }
+
+        [Fact]
+        public void A_model_at_the_inputs_and_outputs_limit_compiles_and_runs()
+        {
+            byte[] onnx = ManyOutputs(ModelLimits.MaxInputsAndOutputs - 1, initializerAsInput: true);
+            var x = new float[] { 0.5f, -1.5f, 2f, -0f };
+            var expected = OrtOracle.Run(onnx, OracleInput.Float("x", x, 1, 4));
+            var actual = CompiledModel.Load(onnx).Predict(x);
+            Assert.Equal(ModelLimits.MaxInputsAndOutputs - 1, actual.Length);
+            for (int i = 0; i < actual.Length; i++)
+                Tolerance.AssertClose(expected[i].Data, actual[i], 0f, 0f, "o" + i);
+        }
+
+        [Fact]
+        public void An_unnamed_node_is_named_by_its_index()
+        {
+            // The chain's nodes have no names; the diagnostic says which one it is instead of ''.
+            AssertRefused(ReluChain(ModelLimits.MaxGraphDepth + 1), DiagnosticIds.GraphTooLarge, $"(node #{ModelLimits.MaxGraphDepth} (Relu) is at depth {ModelLimits.MaxGraphDepth + 1})");
+        }
+
+        [Theory]
+        [InlineData(99)]
+        [InlineData(ModelLimits.NewestKnownOpset + 1)]
+        public void An_opset_newer_than_known_compiles_with_warning_PCG0023(long opset)
+        {
+            var onnx = new ModelBuilder(opset).Input("x", null, 4).Output("y", null, 4).Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "new.onnx"));
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+            var warning = Assert.Single(result.Diagnostics, d => d.Id == DiagnosticIds.NewerOpset);
+            Assert.Equal(PcgSeverity.Warning, warning.Severity);
+            Assert.StartsWith("new.onnx: the model imports ONNX opset " + opset + ", newer than the newest", warning.Message);
+            Assert.Contains("opsets 6 to " + ModelLimits.NewestKnownOpset + " are supported", warning.Message);
+        }
+
+        [Theory]
+        [InlineData(13)]
+        [InlineData(ModelLimits.NewestKnownOpset)]
+        public void A_known_opset_gets_no_PCG0023(long opset)
+        {
+            var onnx = new ModelBuilder(opset).Input("x", null, 4).Output("y", null, 4).Node("Relu", new[] { "x" }, new[] { "y" }).Build();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx"));
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+            Assert.DoesNotContain(result.Diagnostics, d => d.Id == DiagnosticIds.NewerOpset);
+        }
+
+        [Theory]
+        [InlineData(new long[] { 3, 3 }, new long[] { 1 }, null, null, "strides has 1 values, expected 2 (one per spatial dim of the 2-D input)")]
+        [InlineData(new long[] { 3, 3 }, null, new long[] { 1, 1, 1 }, null, "dilations has 3 values, expected 2")]
+        [InlineData(new long[] { 3, 3 }, null, null, new long[] { 0, 0 }, "pads has 2 values, expected 4 (a begin and an end per spatial dim of the 2-D input)")]
+        [InlineData(new long[] { 3, 3 }, new long[] { 1, 0 }, null, null, "strides[1] is 0; it must be at least 1")]
+        [InlineData(new long[] { 3, 3 }, null, new long[] { 1, 100000 }, null, "dilations[1] is 100000; it must be 1 to 65536")]
+        [InlineData(new long[] { 3, 3 }, null, null, new long[] { 0, 0, 0, -1 }, "pads[3] is -1; it must be 0 to 65536")]
+        [InlineData(new long[] { 3, 3 }, null, null, new long[] { -2, 0, 0, 0 }, "pads[0] is -2; it must be 0 to 65536")]
+        public void Invalid_window_attributes_name_the_attribute_and_index(long[] kernel, long[]? strides, long[]? dilations, long[]? pads, string message)
+        {
+            var attributes = new System.Collections.Generic.List<OnnxAttribute> { Ints("kernel_shape", kernel) };
+            if (strides != null) attributes.Add(Ints("strides", strides));
+            if (dilations != null) attributes.Add(Ints("dilations", dilations));
+            if (pads != null) attributes.Add(Ints("pads", pads));
+            var onnx = new ModelBuilder().Input("x", null, 1, 8, 8).Output("y", null, 1, 6, 6)
+                .Node("MaxPool", new[] { "x" }, new[] { "y" }, "", attributes.ToArray()).Build();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx"));
+            var error = Assert.Single(result.Diagnostics, d => d.Severity == PcgSeverity.Error);
+            Assert.Equal(DiagnosticIds.InvalidNode, error.Id);
+            Assert.StartsWith("model.onnx: node #0 (MaxPool): " + message, error.Message);
         }
 
         [Fact]

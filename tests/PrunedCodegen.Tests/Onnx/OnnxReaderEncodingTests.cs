@@ -20,6 +20,25 @@ namespace PrunedCodegen.Tests.Onnx
                 .Graph!.Nodes.Single().Attributes.Single();
 
         [Fact]
+        public void A_tensor_with_both_raw_data_and_float_data_is_refused()
+        {
+            // Was: used silently (raw_data won), where onnx.checker refuses the tensor.
+            var tensor = new Pb().Int(1, 2).Int(2, 1).Float(4, 1f).Float(4, 2f).Str(8, "W").Bytes(9, new byte[8]);
+            var e = Assert.Throws<OnnxFormatException>(() => ModelWithInitializer(tensor));
+            Assert.Equal("tensor 'W' stores values in both raw_data and float_data; a tensor must hold its data in exactly one field (onnx.checker refuses it too)", e.Message);
+
+            var ints = new Pb().Int(1, 2).Int(2, 7).Int(7, 1).Str(8, "shape").Bytes(9, new byte[16]);
+            Assert.Contains("both raw_data and int64_data", Assert.Throws<OnnxFormatException>(() => ModelWithInitializer(ints)).Message);
+        }
+
+        [Fact]
+        public void A_tensor_with_raw_data_and_empty_typed_fields_reads()
+        {
+            var tensor = new Pb().Int(1, 2).Int(2, 1).Str(8, "W").Bytes(9, new byte[8]);
+            Assert.Equal(8, TensorFrom(tensor).RawData!.Length);
+        }
+
+        [Fact]
         public void MinimalModel_Reads()
         {
             OnnxModel m = OnnxReader.Read(Pb.MinimalModel().ToArray());
