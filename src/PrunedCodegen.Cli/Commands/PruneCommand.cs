@@ -33,7 +33,8 @@ namespace PrunedCodegen.Cli.Commands
                 "options are those of pcg finetune, with --lr-schedule for its --schedule).\n" +
                 "Structured pruning removes neurons (and conv filters) physically: the next layer's inputs shrink, and the constant\n" +
                 "a removed neuron would pass on (its bias through BatchNormalization and the activation) is folded into the next\n" +
-                "layer's bias.\n\n" +
+                "layer's bias. Gradually, structured rounds zero whole neurons (held at zero by the fine-tunes) and remove them\n" +
+                "after the last round; N:M rounds tighten the pattern (for 2:4: 3:4, then 2:4).\n\n" +
                 "Examples:\n" +
                 "  pcg prune model.onnx -o pruned.onnx --sparsity 0.9\n" +
                 "  pcg prune model.onnx -o pruned.onnx --sparsity 0.8 --scope layer --keep-first-last\n" +
@@ -43,6 +44,8 @@ namespace PrunedCodegen.Cli.Commands
                 "  pcg prune model.onnx -o pruned.onnx --method random --sparsity 0.9 --seed 1 --exclude fc3\n" +
                 "  pcg prune model.onnx -o pruned.onnx --sparsity 0.9 --schedule gradual --rounds 3 --finetune-epochs 4 --data train.csv\n" +
                 "  pcg prune model.onnx -o pruned.onnx --sparsity 0.9 --schedule gradual --criterion taylor --data train.csv --regularize l1 --lambda 1e-4\n" +
+                "  pcg prune model.onnx -o pruned.onnx --method structured --sparsity 0.5 --schedule gradual --rounds 3 --data train.csv\n" +
+                "  pcg prune model.onnx -o pruned.onnx --pattern 2:4 --schedule gradual --rounds 2 --data train.csv\n" +
                 "  pcg prune model.onnx -o pruned.onnx --sparsity 0.9 --finetune-epochs 10 --data train.csv --optimizer sgd --lr 0.05")
             { model, output, method, sparsity, force, schedule, rounds, finetuneEpochs, criterion, data };
             shared.AddTo(command);
@@ -72,8 +75,8 @@ namespace PrunedCodegen.Cli.Commands
                     throw new UserErrorException(ExitCodes.Usage, $"--criterion {pruneCriterion.ToString().ToLowerInvariant()} replaces magnitude scores; it does not combine with --method {pruneMethod.ToString().ToLowerInvariant()}");
                 if (pruneCriterion != PruneCriterion.Magnitude && dataPath == null)
                     throw new UserErrorException(ExitCodes.Usage, $"--criterion {pruneCriterion.ToString().ToLowerInvariant()} needs --data: its scores are gradients of the loss on training data");
-                if (gradual && (pruneMethod != PruneMethod.Magnitude || options.Pattern.Kind == PatternKind.NOfM))
-                    throw new UserErrorException(ExitCodes.Usage, "--schedule gradual raises the sparsity of unstructured or block masks step by step; it takes --method magnitude (with any --criterion) and no N:M pattern");
+                if (gradual && pruneMethod == PruneMethod.Random)
+                    throw new UserErrorException(ExitCodes.Usage, "--schedule gradual keeps the weights that matter round by round; it takes --method magnitude (with any --criterion) or structured, not random");
                 if (epochs > 0 && dataPath == null)
                     throw new UserErrorException(ExitCodes.Usage, gradual
                         ? "--schedule gradual fine-tunes after each round and needs --data (or --finetune-epochs 0)"

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using PrunedCodegen.Evaluation;
 using PrunedCodegen.Onnx;
@@ -46,16 +47,23 @@ namespace PrunedCodegen.Cli.Infrastructure
             if (labelsPath != null && !File.Exists(labelsPath)) throw new UserErrorException(ExitCodes.BadData, $"{labelsPath}: no such file");
             try
             {
+                // A CSV column named 'label' is the label column unless --label-column names another, also when the
+                // labels come from their own file: it is never read as a feature.
                 Dataset data = IsNpy(dataPath)
                     ? NpyReader.LoadFeatures(dataPath)
-                    : labelsPath != null
-                        ? CsvDataset.Load(dataPath, labelColumn)
-                        : CsvDataset.Load(dataPath, labelColumn ?? "label", labelOptional: labelColumn == null);
+                    : CsvDataset.Load(dataPath, labelColumn ?? "label", labelOptional: labelColumn == null);
                 if (labelsPath != null)
                 {
                     int[] labels = IsNpy(labelsPath) ? NpyReader.LoadLabels(labelsPath) : CsvDataset.LoadLabels(labelsPath);
                     if (labels.Length != data.Rows)
                         throw new DataFormatException($"{labelsPath}: {labels.Length} labels for {data.Rows} samples in {dataPath}");
+                    if (data.Labels is int[] inData && FirstDifference(inData, labels) is int row)
+                    {
+                        throw new DataFormatException(string.Format(CultureInfo.InvariantCulture,
+                            "{0} has a label column ('{1}') and --labels {2} gives other labels (row {3}: {4} in the data, {5} in the labels file); " +
+                            "drop one of them, or name the data's label column with --label-column",
+                            dataPath, labelColumn ?? "label", labelsPath, row + 1, inData[row], labels[row]));
+                    }
                     data = data.WithLabels(labels);
                 }
                 return data;
@@ -68,6 +76,13 @@ namespace PrunedCodegen.Cli.Infrastructure
             {
                 throw new UserErrorException(ExitCodes.BadData, $"cannot read the data: {e.Message}");
             }
+        }
+
+        private static int? FirstDifference(int[] a, int[] b)
+        {
+            for (int i = 0; i < a.Length; i++)
+                if (a[i] != b[i]) return i;
+            return null;
         }
 
         private static bool IsNpy(string path) => path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);

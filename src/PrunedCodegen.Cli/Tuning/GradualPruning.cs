@@ -39,7 +39,8 @@ namespace PrunedCodegen.Cli.Tuning
     /// <summary>
     /// Prune, then fine-tune with the new zeros held fixed, over several rounds whose sparsities follow the cubic schedule
     /// (Zhu and Gupta; TF-MOT, NNI) from the model's current sparsity to the target. One round is one-shot pruning
-    /// (with an optional fine-tune). Masks come from the Pruner, with magnitude scores or gradient/Taylor scores
+    /// (with an optional fine-tune). Unstructured and block masks grow round by round; structured pruning zeroes whole
+    /// neurons each round and removes them after the last; N:M patterns tighten from M:M to the target N:M. Masks come from the Pruner, with magnitude scores or gradient/Taylor scores
     /// computed on the training data by the training library.
     /// </summary>
     internal static class GradualPruning
@@ -50,20 +51,29 @@ namespace PrunedCodegen.Cli.Tuning
         public static GradualPruneResult Run(ToolOutput ui, OnnxModel original, string modelPath, PruneOptions options, PruneCriterion criterion,
             int rounds, LabeledData? data, TrainingOptions training, bool quiet)
         {
-            var start = Pruner.PruneModel(original, options with { Sparsity = 0 });
-            double initial = SparsityOfPruned(start.Layers.Select(l => (l.Pruned, (long)l.WeightsBefore, (long)l.NonzerosBefore)));
-            if (rounds > 1 && initial >= options.Sparsity)
+            bool structured = options.Method == PruneMethod.Structured;
+            bool nOfM = options.Pattern.Kind == PatternKind.NOfM;
+            // The starting point, pruned to nothing: which layers take part and their weights before. An N:M pattern
+            // ignores the sparsity, so the start uses the unstructured pattern over the same layers.
+            var start = Pruner.PruneModel(original, options with { Sparsity = 0, PhysicalRemoval = false, Pattern = nOfM ? PruningPattern.Unstructured : options.Pattern });
+            double target = nOfM ? options.Pattern.ImpliedSparsity : options.Sparsity;
+            double initial = structured ? DeadNeuronFraction(original, start.Layers) : SparsityOfPruned(start.Layers.Select(l => (l.Pruned, (long)l.WeightsBefore, (long)l.NonzerosBefore)));
+            if (rounds > 1 && initial >= target)
                 throw new UserErrorException(ExitCodes.ImpossibleSparsity, string.Format(CultureInfo.InvariantCulture,
-                    "the pruned layers are already {0} sparse, at or above the target {1}: nothing to prune gradually", Format.Percent(initial), options.Sparsity));
-            double[] targets = SparsitySchedule.Rounds(Math.Min(initial, options.Sparsity), options.Sparsity, rounds);
+                    "the pruned layers are already {0} sparse, at or above the target {1}: nothing to prune gradually", Format.Percent(initial), target));
+            double[] targets = SparsitySchedule.Rounds(Math.Min(initial, target), target, rounds);
 
             var model = original;
             var history = new List<PruneRound>();
             for (int r = 0; r < rounds; r++)
             {
                 var clock = Stopwatch.StartNew();
-                IPruningCriterion? scores = criterion == PruneCriterion.Magnitude ? null : Scores(model, modelPath, data!, criterion, training.Seed + r);
-                model = Pruner.PruneModel(model, options with { Sparsity = targets[r] }, scores).Model;
+                var round = RoundOptions(options, targets[r], last: r == rounds - 1);
+                if (round != null)
+                {
+                    IPruningCriterion? scores = criterion == PruneCriterion.Magnitude ? null : Scores(model, modelPath, data!, criterion, training.Seed + r);
+                    model = Pruner.PruneModel(model, round, scores).Model;
+                }
                 TrainingResult? fit = null;
                 if (training.Epochs > 0)
                 {
@@ -72,9 +82,60 @@ namespace PrunedCodegen.Cli.Tuning
                     fit = FineTuning.Fit(ui, graph, data!, training with { Seed = training.Seed + r }, title, quiet);
                     model = graph.WriteBack();
                 }
-                history.Add(new PruneRound(r + 1, targets[r], Reached(model, start.Layers), fit, clock.Elapsed.TotalSeconds));
+                double reached = structured ? DeadNeuronFraction(model, start.Layers) : Reached(model, start.Layers);
+                history.Add(new PruneRound(r + 1, targets[r], reached, fit, clock.Elapsed.TotalSeconds));
+            }
+            if (structured && options.PhysicalRemoval)
+            {
+                // The rounds zeroed whole neurons and fine-tuned with them held at zero; the same target now selects
+                // exactly those neurons (their norm is 0) and removes them, folding their constant outputs (the bias
+                // through the activation) into the next layer, so the smaller model computes what the last one did.
+                model = Pruner.PruneModel(model, options with { Sparsity = targets[rounds - 1] }).Model;
             }
             return new GradualPruneResult(model, Compare(start.Layers, LayerFinder.Find(model)), history, initial);
+        }
+
+        /// <summary>
+        /// The options of one round at <paramref name="target"/>, or null when the round prunes nothing new. Structured
+        /// rounds zero neurons without removing them (the fine-tune holds them at zero; removal comes after the last
+        /// round). N:M rounds tighten the pattern from M:M towards the target N:M (for 2:4: 3:4, then 2:4), the n of
+        /// each round the one closest to the schedule's sparsity; the last round is the target pattern.
+        /// </summary>
+        internal static PruneOptions? RoundOptions(PruneOptions options, double target, bool last)
+        {
+            if (options.Method == PruneMethod.Structured)
+                return options with { Sparsity = target, PhysicalRemoval = false };
+            if (options.Pattern.Kind != PatternKind.NOfM)
+                return options with { Sparsity = target };
+            int m = options.Pattern.M;
+            int n = last ? options.Pattern.N : Math.Max(options.Pattern.N, m - (int)Math.Round(target * m, MidpointRounding.AwayFromZero));
+            return n >= m ? null : options with { Pattern = PruningPattern.NOfM(n, m) };
+        }
+
+        /// <summary>
+        /// The fraction of the participating layers' original neurons that are removed or dead (all weights zero):
+        /// what structured pruning's sparsity counts.
+        /// </summary>
+        private static double DeadNeuronFraction(OnnxModel model, IReadOnlyList<LayerPruneReport> original)
+        {
+            var after = LayerFinder.Find(model);
+            long before = 0, gone = 0;
+            for (int i = 0; i < original.Count; i++)
+            {
+                if (!original[i].Pruned) continue;
+                var layer = after[i];
+                float[] w = layer.ReadMatrix();
+                int dead = 0;
+                for (int o = 0; o < layer.Outputs; o++)
+                {
+                    bool zero = true;
+                    for (int j = 0; j < layer.Inputs && zero; j++) zero = w[o * layer.Inputs + j] == 0f;
+                    if (zero) dead++;
+                }
+                before += original[i].OutputsBefore;
+                gone += original[i].OutputsBefore - layer.Outputs + dead;
+            }
+            return before == 0 ? 0 : (double)gone / before;
         }
 
         private static IPruningCriterion Scores(OnnxModel model, string modelPath, LabeledData data, PruneCriterion criterion, int seed)

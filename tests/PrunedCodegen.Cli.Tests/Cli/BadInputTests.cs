@@ -1,3 +1,4 @@
+using System.Linq;
 using System.IO;
 using PrunedCodegen.Cli.Infrastructure;
 using PrunedCodegen.Cli.Tests.Infrastructure;
@@ -53,6 +54,28 @@ namespace PrunedCodegen.Cli.Tests.Cli
 
         [Fact]
         public void Labels_count_mismatch() => AssertFails(ExitCodes.BadData, "1 labels for 450 samples", "evaluate", Fixtures.DenseModel, "--data", Fixtures.TestCsv, "--labels", Csv("3\n"));
+
+        [Fact]
+        public void A_labels_file_that_disagrees_with_the_label_column_is_bad_data()
+        {
+            // digits_test.csv has a 'label' column; row 1's label is 2.
+            var (_, labels) = Fixtures.TestSet();
+            string other = Csv(string.Join("\n", labels.Select((l, i) => (i == 0 ? (l + 1) % 10 : l).ToString())) + "\n");
+            AssertFails(ExitCodes.BadData, "has a label column ('label') and --labels", "evaluate", Fixtures.DenseModel, "--data", Fixtures.TestCsv, "--labels", other);
+        }
+
+        [Fact]
+        public void A_labels_file_next_to_a_label_column_does_not_make_the_column_a_feature()
+        {
+            // Was: with --labels, the data's 'label' column was read as a 65th feature (a width error on the 64-input model).
+            var (_, labels) = Fixtures.TestSet();
+            string same = Csv(string.Join("\n", labels) + "\n");
+            var r = PcgRunner.Run("evaluate", Fixtures.DenseModel, "--data", Fixtures.TestCsv, "--labels", same, "--json");
+            Assert.True(r.ExitCode == 0, r.Error);
+            var plain = PcgRunner.Run("evaluate", Fixtures.DenseModel, "--data", Fixtures.TestCsv, "--json");
+            Assert.Equal(System.Text.Json.JsonDocument.Parse(plain.Output).RootElement.GetProperty("correct").GetInt32(),
+                System.Text.Json.JsonDocument.Parse(r.Output).RootElement.GetProperty("correct").GetInt32());
+        }
 
         [Fact]
         public void Unknown_layer() => AssertFails(ExitCodes.UnknownLayer, "no layer named 'fc7'", "prune", Fixtures.DenseModel, "-o", Out(), "--sparsity", "0.5", "--exclude", "fc7");

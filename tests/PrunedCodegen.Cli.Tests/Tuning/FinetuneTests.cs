@@ -5,7 +5,9 @@ using System.Text.Json;
 using PrunedCodegen.Cli.Infrastructure;
 using PrunedCodegen.Cli.Tests.Cli;
 using PrunedCodegen.Cli.Tests.Infrastructure;
+using PrunedCodegen.Cli.Tuning;
 using PrunedCodegen.Evaluation;
+using PrunedCodegen.Model;
 using PrunedCodegen.Onnx;
 using PrunedCodegen.Pruning;
 
@@ -194,11 +196,67 @@ namespace PrunedCodegen.Cli.Tests.Tuning
         }
 
         [Fact]
+        public void Gradual_structured_pruning_zeroes_neurons_in_rounds_and_removes_them_at_the_end()
+        {
+            // Global scope over the two hidden layers (128 + 64 neurons): 50% is 96 neurons, removed outright.
+            // Measured: 0.9667 (435/450); one-shot structured 50% without fine-tuning: 0.6356 (286/450).
+            string output = Path.Combine(Fixtures.TempDir(), "structured.onnx");
+            var r = PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--method", "structured", "--sparsity", "0.5", "--schedule", "gradual",
+                "--rounds", "3", "--finetune-epochs", "3", "--data", Fixtures.TrainCsv);
+            Assert.True(r.ExitCode == 0, r.Error + r.Output);
+            Assert.Contains("35.2%", r.Output); // round 1 of the cubic schedule: 0.5 - 0.5 (2/3)^3
+            Assert.Contains("48.1%", r.Output); // round 2: 0.5 - 0.5 (1/3)^3
+            var layers = LayerFinder.Find(OnnxReader.Read(File.ReadAllBytes(output)));
+            Assert.Equal(3, layers.Count);
+            Assert.Equal(192 - 96, layers[0].Outputs + layers[1].Outputs);
+            Assert.Equal(layers[0].Outputs, layers[1].Inputs);
+            Assert.Equal(layers[1].Outputs, layers[2].Inputs);
+            Assert.Equal(10, layers[2].Outputs);
+            Assert.InRange(TestAccuracy(output), 0.93, 1.0);
+        }
+
+        [Fact]
+        public void Gradual_N_of_M_pruning_tightens_the_pattern_round_by_round()
+        {
+            // Rounds of 2:4 over 3 rounds: 3:4 (schedule 35.2%), 2:4 (48.1%), 2:4. Measured: 0.9711 (437/450); one-shot 2:4: 0.9333 (420/450).
+            string output = Path.Combine(Fixtures.TempDir(), "nm.onnx");
+            var r = PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--pattern", "2:4", "--schedule", "gradual",
+                "--rounds", "3", "--finetune-epochs", "3", "--data", Fixtures.TrainCsv);
+            Assert.True(r.ExitCode == 0, r.Error + r.Output);
+            var layers = LayerFinder.Find(OnnxReader.Read(File.ReadAllBytes(output)));
+            foreach (var layer in layers)
+            {
+                float[] w = layer.ReadMatrix();
+                for (int o = 0; o < layer.Outputs; o++)
+                    for (int c0 = 0; c0 < layer.Inputs; c0 += 4)
+                    {
+                        int kept = Enumerable.Range(c0, Math.Min(4, layer.Inputs - c0)).Count(c => w[o * layer.Inputs + c] != 0f);
+                        Assert.True(kept <= 2, $"layer {layer.Name}, row {o}, inputs {c0}..{c0 + 3}: {kept} nonzeros");
+                    }
+            }
+            Assert.InRange(TestAccuracy(output), 0.95, 1.0);
+        }
+
+        [Theory]
+        [InlineData(0.5, false, 2)]
+        [InlineData(0.35, false, 3)]
+        [InlineData(0.48, false, 2)]
+        [InlineData(0.05, false, 4)]  // rounds to 4:4: nothing new to prune this round
+        [InlineData(0.05, true, 2)]   // the last round is always the target
+        public void N_of_M_rounds_take_the_n_nearest_the_schedule(double target, bool last, int n)
+        {
+            var options = new PruneOptions { Pattern = PruningPattern.NOfM(2, 4) };
+            var round = GradualPruning.RoundOptions(options, target, last);
+            if (n == 4) Assert.Null(round);
+            else Assert.Equal(PruningPattern.NOfM(n, 4), round!.Pattern);
+        }
+
+        [Fact]
         public void Gradual_pruning_refuses_options_it_cannot_honour()
         {
             string output = Path.Combine(Fixtures.TempDir(), "out.onnx");
             Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.9", "--schedule", "gradual").ExitCode); // fine-tunes need --data
-            Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.5", "--schedule", "gradual", "--method", "structured", "--data", Fixtures.TrainCsv).ExitCode);
+            Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.5", "--schedule", "gradual", "--method", "random", "--data", Fixtures.TrainCsv).ExitCode);
             Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.9", "--schedule", "sometimes").ExitCode);
             Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.9", "--schedule", "gradual", "--rounds", "0", "--data", Fixtures.TrainCsv).ExitCode);
             Assert.Equal(ExitCodes.ImpossibleSparsity, PcgRunner.Run("prune", Fixtures.PrunedModel, "-o", output, "--sparsity", "0.5", "--schedule", "gradual", "--data", Fixtures.TrainCsv).ExitCode);
