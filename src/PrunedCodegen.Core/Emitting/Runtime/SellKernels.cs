@@ -26,14 +26,17 @@ namespace PrunedCodegen.Generated
         /// inputs in registers and fetches each slot's 16 inputs with one permute (Avx512F.PermuteVar16x32x2; on AVX2 four
         /// Avx2.PermuteVar8x32 and three blends per 8 rows), then one FMA per slot and group. Padding lanes point at an
         /// input the row does not read (weight 0 there in the model), or past the layer's inputs in the last, partial tile
-        /// (read as 0): a NaN or infinity there reaches the row as 0 x NaN, as in ONNX Runtime's dense product. Results go
-        /// to y[rows[i]] (sorted position i), clamped to [low, high] (the fused ReLU/Clip; NaN kept).
+        /// (read as 0): a NaN or infinity there reaches the row as 0 x NaN, as in ONNX Runtime's dense product. Each group's
+        /// 16 results are clamped to [low, high] as one vector (the fused ReLU/Clip; NaN kept) and stored: to y in sorted
+        /// order when <paramref name="rows"/> is empty (the generator reordered the layer's neurons at build time, and the
+        /// next layer's inputs with them), else to y[rows[i]] for sorted position i, one group behind the stores so that
+        /// the scalar loads of the scatter never wait on the vector store.
         /// </summary>
         public static void Sell(ReadOnlySpan<float> weights, ReadOnlySpan<int> lanes, ReadOnlySpan<int> tiles, ReadOnlySpan<int> groupStarts,
             ReadOnlySpan<int> rows, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, float low, float high)
         {
             int n = y.Length, k = x.Length, groups = groupStarts.Length - 1;
-            if (groups != (n + SellGroupRows - 1) / SellGroupRows || rows.Length != n || bias.Length != groups * SellGroupRows
+            if (groups != (n + SellGroupRows - 1) / SellGroupRows || (!rows.IsEmpty && rows.Length != n) || bias.Length != groups * SellGroupRows
                 || lanes.Length * 4 != weights.Length || groupStarts[groups] != tiles.Length)
                 throw new ArgumentException("SELL layout and span lengths disagree");
             // The last tile, when partial, is read from a copy padded with zeros (its padding lanes point there).
@@ -45,7 +48,8 @@ namespace PrunedCodegen.Generated
                 tail.Clear();
                 x.Slice(tailTile * SellTileInputs).CopyTo(tail);
             }
-            Span<float> result = stackalloc float[SellGroupRows];
+            // Two groups' results: the group being stored and the one being scattered.
+            Span<float> result = stackalloc float[2 * SellGroupRows];
             ref float w = ref MemoryMarshal.GetReference(weights);
             ref byte l = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(lanes));
             ref int t = ref MemoryMarshal.GetReference(tiles);
@@ -56,23 +60,29 @@ namespace PrunedCodegen.Generated
             ref float ts = ref MemoryMarshal.GetReference(tail);
             ref float ys = ref MemoryMarshal.GetReference(y);
             ref float res = ref MemoryMarshal.GetReference(result);
-            if (X86.Avx512F.IsSupported) SellGroups<Sell512>(ref w, ref l, ref t, ref gs, groups, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
-            else if (X86.Avx2.IsSupported) SellGroups<Sell256>(ref w, ref l, ref t, ref gs, groups, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
-            else SellGroups<SellScalar>(ref w, ref l, ref t, ref gs, groups, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
+            bool sorted = rows.IsEmpty;
+            if (X86.Avx512F.IsSupported) SellGroups<Sell512>(ref w, ref l, ref t, ref gs, groups, sorted, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
+            else if (X86.Avx2.IsSupported) SellGroups<Sell256>(ref w, ref l, ref t, ref gs, groups, sorted, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
+            else SellGroups<SellScalar>(ref w, ref l, ref t, ref gs, groups, sorted, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
         }
 
-        /// <summary>One group of 16 rows over its busy tiles at one instruction set: bias + the group's slots into result[0..16).</summary>
+        /// <summary>One group of 16 rows over its busy tiles at one instruction set: bias + the group's slots, clamped, into 16 floats.</summary>
         internal interface ISellGroup
         {
             /// <summary>
-            /// w and lanes point at the group's first slot, tiles at its first busy-tile entry. Returns the slots consumed.
+            /// w and lanes point at the group's first slot, tiles at its first busy-tile entry; the 16 clamped results go to
+            /// destination[0..16). Returns the slots consumed.
             /// </summary>
-            static abstract int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile, ref float result);
+            static abstract int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile,
+                ref float destination, float low, float high);
         }
 
-        /// <summary>The driver: every group, then the clamp and the scatter to the rows' original positions.</summary>
+        /// <summary>
+        /// The driver: every group, stored in place (sorted layers, whole groups) or into the two-group result buffer, which
+        /// is copied (a sorted layer's last, partial group) or scattered to the rows' original positions a group later.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        internal static void SellGroups<G>(ref float w, ref byte lanes, ref int tiles, ref int groupStarts, int groups, ref int rows, ref float bias,
+        internal static void SellGroups<G>(ref float w, ref byte lanes, ref int tiles, ref int groupStarts, int groups, bool sorted, ref int rows, ref float bias,
             ref float x, ref float tail, int tailTile, ref float y, int n, ref float result, float low, float high)
             where G : struct, ISellGroup
         {
@@ -80,13 +90,32 @@ namespace PrunedCodegen.Generated
             for (int g = 0; g < groups; g++)
             {
                 int first = Unsafe.Add(ref groupStarts, g), count = Unsafe.Add(ref groupStarts, g + 1) - first;
+                int start = g * SellGroupRows;
+                bool inPlace = sorted && n - start >= SellGroupRows;
+                ref float destination = ref inPlace ? ref Unsafe.Add(ref y, start) : ref Unsafe.Add(ref result, (g & 1) * SellGroupRows);
                 slot += (nuint)G.Accumulate(ref Unsafe.Add(ref w, slot * SellGroupRows), ref Unsafe.Add(ref lanes, slot * SellGroupRows),
-                    ref Unsafe.Add(ref tiles, first), count, ref Unsafe.Add(ref bias, g * SellGroupRows), ref x, ref tail, tailTile, ref result);
-                int start = g * SellGroupRows, real = Math.Min(SellGroupRows, n - start);
-                ref int order = ref Unsafe.Add(ref rows, start);
-                for (int i = 0; i < real; i++)
-                    Unsafe.Add(ref y, Unsafe.Add(ref order, i)) = ScalarWidth.Clamp(Unsafe.Add(ref result, i), low, high);
+                    ref Unsafe.Add(ref tiles, first), count, ref Unsafe.Add(ref bias, start), ref x, ref tail, tailTile, ref destination, low, high);
+                if (sorted)
+                {
+                    if (!inPlace)
+                        for (int i = start; i < n; i++) Unsafe.Add(ref y, i) = Unsafe.Add(ref destination, i - start);
+                }
+                else if (g > 0) SellScatter(ref Unsafe.Add(ref result, ((g - 1) & 1) * SellGroupRows), ref rows, ref y, start - SellGroupRows, SellGroupRows);
             }
+            if (!sorted && groups > 0)
+            {
+                int start = (groups - 1) * SellGroupRows;
+                SellScatter(ref Unsafe.Add(ref result, ((groups - 1) & 1) * SellGroupRows), ref rows, ref y, start, n - start);
+            }
+        }
+
+        /// <summary>y[rows[start + i]] = results[i] for i below count.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void SellScatter(ref float results, ref int rows, ref float y, int start, int count)
+        {
+            ref int order = ref Unsafe.Add(ref rows, start);
+            for (int i = 0; i < count; i++)
+                Unsafe.Add(ref y, Unsafe.Add(ref order, i)) = Unsafe.Add(ref results, i);
         }
 
         /// <summary>The 32 inputs of a tile: in place, or the zero-padded copy for the last, partial tile.</summary>
@@ -94,13 +123,19 @@ namespace PrunedCodegen.Generated
         private static ref float SellTile(int tile, ref float x, ref float tail, int tailTile) =>
             ref (tile == tailTile ? ref tail : ref Unsafe.Add(ref x, tile * SellTileInputs));
 
-        /// <summary>AVX-512: the group is one vector; the tile two zmm registers, one vpermt2ps per slot; two accumulators.</summary>
+        /// <summary>AVX-512: the group is one vector; the tile two zmm registers, one vpermt2ps per slot; four accumulators.</summary>
         internal readonly struct Sell512 : ISellGroup
         {
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile, ref float result)
+            private static Vector512<float> Slot(ref float w, ref byte lanes, nuint s, Vector512<float> lo, Vector512<float> hi, Vector512<float> a) =>
+                X86.Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, s * 16),
+                    X86.Avx512F.PermuteVar16x32x2(lo, X86.Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref lanes, s * 16)), hi), a);
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile,
+                ref float destination, float low, float high)
             {
-                Vector512<float> a0 = Vector512.LoadUnsafe(ref bias), a1 = Vector512<float>.Zero;
+                Vector512<float> a0 = Vector512.LoadUnsafe(ref bias), a1 = Vector512<float>.Zero, a2 = Vector512<float>.Zero, a3 = Vector512<float>.Zero;
                 nuint s = 0;
                 for (int i = 0; i < count; i++)
                 {
@@ -108,21 +143,26 @@ namespace PrunedCodegen.Generated
                     nuint end = s + (nuint)(entry & 63);
                     ref float t = ref SellTile(entry >> 6, ref x, ref tail, tailTile);
                     Vector512<float> lo = Vector512.LoadUnsafe(ref t), hi = Vector512.LoadUnsafe(ref t, 16);
-                    for (; s + 2 <= end; s += 2)
+                    for (; s + 4 <= end; s += 4)
                     {
-                        var i0 = X86.Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref lanes, s * 16));
-                        var i1 = X86.Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref lanes, s * 16 + 16));
-                        a0 = X86.Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, s * 16), X86.Avx512F.PermuteVar16x32x2(lo, i0, hi), a0);
-                        a1 = X86.Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, s * 16 + 16), X86.Avx512F.PermuteVar16x32x2(lo, i1, hi), a1);
+                        a0 = Slot(ref w, ref lanes, s, lo, hi, a0);
+                        a1 = Slot(ref w, ref lanes, s + 1, lo, hi, a1);
+                        a2 = Slot(ref w, ref lanes, s + 2, lo, hi, a2);
+                        a3 = Slot(ref w, ref lanes, s + 3, lo, hi, a3);
+                    }
+                    if (s + 2 <= end)
+                    {
+                        a0 = Slot(ref w, ref lanes, s, lo, hi, a0);
+                        a1 = Slot(ref w, ref lanes, s + 1, lo, hi, a1);
+                        s += 2;
                     }
                     if (s < end)
                     {
-                        var i0 = X86.Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref lanes, s * 16));
-                        a0 = X86.Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, s * 16), X86.Avx512F.PermuteVar16x32x2(lo, i0, hi), a0);
+                        a2 = Slot(ref w, ref lanes, s, lo, hi, a2);
                         s++;
                     }
                 }
-                (a0 + a1).StoreUnsafe(ref result);
+                Kernels.Clamp((a0 + a1) + (a2 + a3), Vector512.Create(low), Vector512.Create(high)).StoreUnsafe(ref destination);
                 return (int)s;
             }
         }
@@ -144,7 +184,8 @@ namespace PrunedCodegen.Generated
             }
 
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public static int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile, ref float result)
+            public static int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile,
+                ref float destination, float low, float high)
             {
                 Vector256<float> a0 = Vector256.LoadUnsafe(ref bias), a1 = Vector256.LoadUnsafe(ref bias, 8);
                 nuint s = 0;
@@ -164,21 +205,24 @@ namespace PrunedCodegen.Generated
                         a1 = MulAdd(Vector256.LoadUnsafe(ref w, s * 16 + 8), Pick(t0, t1, t2, t3, i1), a1);
                     }
                 }
-                a0.StoreUnsafe(ref result);
-                a1.StoreUnsafe(ref result, 8);
+                Vector256<float> lowV = Vector256.Create(low), highV = Vector256.Create(high);
+                Kernels.Clamp(a0, lowV, highV).StoreUnsafe(ref destination);
+                Kernels.Clamp(a1, lowV, highV).StoreUnsafe(ref destination, 8);
                 return (int)s;
             }
         }
 
         /// <summary>
         /// Scalar fallback (no AVX2; ARM64 for now): the same slots, one row at a time, multiply and add unfused. The same
-        /// products in the same order per row as the vector paths, up to their FMA rounding and the AVX-512 path's two
+        /// products in the same order per row as the vector paths, up to their FMA rounding and the AVX-512 path's four
         /// accumulators.
         /// </summary>
         internal readonly struct SellScalar : ISellGroup
         {
-            public static int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile, ref float result)
+            public static int Accumulate(ref float w, ref byte lanes, ref int tiles, int count, ref float bias, ref float x, ref float tail, int tailTile,
+                ref float destination, float low, float high)
             {
+                ref float result = ref destination;
                 for (int r = 0; r < SellGroupRows; r++) Unsafe.Add(ref result, r) = Unsafe.Add(ref bias, r);
                 nuint s = 0;
                 for (int i = 0; i < count; i++)
@@ -190,6 +234,7 @@ namespace PrunedCodegen.Generated
                         for (nuint r = 0; r < SellGroupRows; r++)
                             Unsafe.Add(ref result, r) += Unsafe.Add(ref w, s * 16 + r) * Unsafe.Add(ref t, Unsafe.Add(ref lanes, s * 16 + r));
                 }
+                for (int r = 0; r < SellGroupRows; r++) Unsafe.Add(ref result, r) = ScalarWidth.Clamp(Unsafe.Add(ref result, r), low, high);
                 return (int)s;
             }
         }
