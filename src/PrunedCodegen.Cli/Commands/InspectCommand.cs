@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Linq;
 using PrunedCodegen.Cli.Infrastructure;
+using PrunedCodegen.Factorization;
 using PrunedCodegen.Model;
 using Spectre.Console;
 
@@ -29,7 +30,9 @@ namespace PrunedCodegen.Cli.Commands
 
         private static int Run(ToolOutput ui, string path, bool json)
         {
-            var inspection = ModelInspector.Inspect(Inputs.ReadModel(path));
+            var onnx = Inputs.ReadModel(path);
+            var inspection = ModelInspector.Inspect(onnx);
+            var spectra = Spectra(onnx);
             if (json)
             {
                 ui.Writer.WriteLine(Json.Serialize(new
@@ -43,6 +46,11 @@ namespace PrunedCodegen.Cli.Commands
                     totals = new { inspection.Parameters, inspection.Weights, inspection.Zeros, inspection.Sparsity, inspection.DenseMacs, inspection.NonzeroMacs },
                     estimatedNsPerSample = Estimate(inspection.EstimatedNsPerSample),
                     planError = inspection.PlanError,
+                    lowRank = spectra.Select(x => new
+                    {
+                        x.Name, x.Outputs, x.Inputs, x.FullRank, x.Nonzeros,
+                        ranks = EnergyLevels.Select(e => new { energy = e, rank = x.RankAt(e), weights = (long)x.RankAt(e) * (x.Inputs + x.Outputs) }),
+                    }),
                 }));
                 return ExitCodes.Success;
             }
@@ -66,7 +74,31 @@ namespace PrunedCodegen.Cli.Commands
                 ui.Console.WriteLine("The generator cannot compile this model: " + inspection.PlanError);
             else
                 ui.Console.WriteLine("Kernel and ns: the generator's cost model for one single-sample Predict (an estimate, not a measurement).");
+            if (spectra.Count > 0)
+            {
+                var lowRank = new Table().Title("low-rank: the rank holding each share of the spectrum's energy (pcg factorize --energy), and its weights");
+                foreach (var c in new[] { "layer", "shape (out x in)", "nonzero weights", "full rank" }.Concat(EnergyLevels.Select(e => Format.Percent(e))))
+                    lowRank.AddColumn(c);
+                foreach (var x in spectra)
+                    lowRank.AddRow(new[] { Markup.Escape(x.Name), $"{x.Outputs} x {x.Inputs}", Format.Int(x.Nonzeros), x.FullRank.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                        .Concat(EnergyLevels.Select(e => $"{x.RankAt(e)} ({Format.Int((long)x.RankAt(e) * (x.Inputs + x.Outputs))})")).ToArray());
+                ui.Console.Write(lowRank);
+            }
             return ExitCodes.Success;
         }
+
+        private static readonly double[] EnergyLevels = { 0.9, 0.95, 0.99 };
+
+        private sealed record Spectrum(string Name, int Outputs, int Inputs, long Nonzeros, double[] Values)
+        {
+            public int FullRank => Values.Length;
+            public int RankAt(double energy) => LowRankFactorizer.RankForEnergy(Values, energy);
+        }
+
+        /// <summary>The singular values of every Gemm and MatMul layer (convolutions are not factorised).</summary>
+        private static System.Collections.Generic.List<Spectrum> Spectra(Onnx.OnnxModel model) =>
+            LayerFinder.Find(model).Where(l => l.Node.OpType != "Conv" && System.Math.Min(l.Outputs, l.Inputs) >= 1)
+                .Select(l => new Spectrum(l.Name, l.Outputs, l.Inputs, l.ReadMatrix().LongCount(w => w != 0f), LowRankFactorizer.Spectrum(l)))
+                .ToList();
     }
 }

@@ -1,0 +1,199 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using MathNet.Numerics.LinearAlgebra;
+using PrunedCodegen.Model;
+using PrunedCodegen.Onnx;
+using PrunedCodegen.Pruning;
+
+namespace PrunedCodegen.Factorization
+{
+    /// <summary>What to factorise: a fixed rank or the share of the spectrum's energy to keep, and which layers.</summary>
+    public sealed record FactorizeOptions
+    {
+        /// <summary>Keep this many singular values per layer (capped at the layer's full rank). Exactly one of Rank and Energy.</summary>
+        public int? Rank { get; init; }
+
+        /// <summary>Keep the fewest singular values whose squares sum to at least this fraction of the total, in (0, 1].</summary>
+        public double? Energy { get; init; }
+
+        /// <summary>Layer names (node or weight initializer); empty: every Gemm and MatMul layer where it pays.</summary>
+        public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+    }
+
+    /// <summary>One layer's outcome: the rank kept, the energy it holds, and the weights before and after (or why it was left alone).</summary>
+    public sealed record LayerFactorization(string Name, string OpType, int Outputs, int Inputs, int FullRank, int Rank, double EnergyKept,
+        long NonzerosBefore, long WeightsAfter, string? Skipped)
+    {
+        public bool Factorized => Skipped == null;
+    }
+
+    public sealed record FactorizeResult(OnnxModel Model, IReadOnlyList<LayerFactorization> Layers)
+    {
+        public long NonzerosBefore => Layers.Sum(l => l.NonzerosBefore);
+        public long WeightsAfter => Layers.Sum(l => l.Factorized ? l.WeightsAfter : l.NonzerosBefore);
+    }
+
+    /// <summary>
+    /// Low-rank factorisation of dense layers by truncated SVD: W [out x in] = U S V^T is replaced by the two thin layers
+    /// A = sqrt(S_r) V_r^T [r x in] and B = U_r sqrt(S_r) [out x r] (the square root splits the scale evenly, which
+    /// keeps both factors well conditioned for fine-tuning). The model gains a MatMul (x times A^T) before the layer, and
+    /// the layer keeps its op, attributes, bias and output with B as its weight, so everything after it is untouched.
+    /// By Eckart-Young, ||W - BA||_F^2 is the sum of the dropped singular values squared: the least any rank-r matrix
+    /// can miss by. A layer is factorised only where it pays: r (in + out) below its nonzero weights (a pruned layer
+    /// counts its nonzeros, so sparsity is never traded for more weights).
+    /// </summary>
+    public static class LowRankFactorizer
+    {
+        public static FactorizeResult Factorize(OnnxModel model, FactorizeOptions options)
+        {
+            Validate(options);
+            var copy = Pruner.Clone(model);
+            var layers = LayerFinder.Find(copy);
+            foreach (string name in options.Layers)
+                if (!layers.Any(l => l.IsNamed(name)))
+                    throw new PruningException(PruningError.UnknownLayer, $"no layer named '{name}'; the layers are: {string.Join(", ", layers.Select(l => l.Name))}");
+            var graph = copy.Graph!;
+            var consumers = LayerFinder.Consumers(graph);
+            var names = new HashSet<string>(graph.Initializers.Select(t => t.Name)
+                .Concat(graph.Inputs.Select(v => v.Name)).Concat(graph.Nodes.SelectMany(n => n.Outputs)), StringComparer.Ordinal);
+
+            var reports = new List<LayerFactorization>();
+            foreach (var layer in layers)
+            {
+                bool chosen = options.Layers.Count == 0 || options.Layers.Any(layer.IsNamed);
+                if (!chosen) continue;
+                float[] w = layer.ReadMatrix();
+                long nonzeros = w.LongCount(v => v != 0f);
+                int full = Math.Min(layer.Outputs, layer.Inputs);
+                string? reason = Ineligible(layer, consumers);
+                if (reason != null)
+                {
+                    reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, full, 1, nonzeros, nonzeros, reason));
+                    continue;
+                }
+                var svd = Matrix<double>.Build.Dense(layer.Outputs, layer.Inputs, (r, c) => w[r * layer.Inputs + c]).Svd(computeVectors: true);
+                double[] s = svd.S.ToArray();
+                int rank = ChooseRank(s, options);
+                double energy = EnergyKept(s, rank);
+                long after = (long)rank * (layer.Inputs + layer.Outputs);
+                if (after >= nonzeros)
+                {
+                    reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, rank, energy, nonzeros, after,
+                        string.Format(CultureInfo.InvariantCulture, "rank {0} needs {1} weights, not fewer than the layer's {2} nonzeros", rank, after, nonzeros)));
+                    continue;
+                }
+                Replace(graph, layer, svd.U, s, svd.VT, rank, names);
+                reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, rank, energy, nonzeros, after, null));
+            }
+            return new FactorizeResult(copy, reports);
+        }
+
+        /// <summary>The singular values of a layer's [outputs x inputs] matrix, largest first.</summary>
+        public static double[] Spectrum(PrunableLayer layer)
+        {
+            float[] w = layer.ReadMatrix();
+            return Matrix<double>.Build.Dense(layer.Outputs, layer.Inputs, (r, c) => w[r * layer.Inputs + c]).Svd(computeVectors: false).S.ToArray();
+        }
+
+        /// <summary>The fewest singular values (at least 1) whose squares reach <paramref name="energy"/> of the total.</summary>
+        public static int RankForEnergy(double[] singularValues, double energy)
+        {
+            double total = singularValues.Sum(v => v * v);
+            if (total == 0) return 1;
+            double sum = 0;
+            for (int i = 0; i < singularValues.Length; i++)
+            {
+                sum += singularValues[i] * singularValues[i];
+                // A relative slack of 1e-12 so that energy 1 keeps the numerical rank, not every rounding residue.
+                if (sum >= energy * total * (1 - 1e-12)) return i + 1;
+            }
+            return singularValues.Length;
+        }
+
+        /// <summary>The share of the spectrum's energy (sum of squares) held by the first <paramref name="rank"/> values.</summary>
+        public static double EnergyKept(double[] singularValues, int rank)
+        {
+            double total = singularValues.Sum(v => v * v);
+            return total == 0 ? 1 : singularValues.Take(rank).Sum(v => v * v) / total;
+        }
+
+        private static int ChooseRank(double[] s, FactorizeOptions options) =>
+            options.Rank is int r ? Math.Min(r, s.Length) : RankForEnergy(s, options.Energy!.Value);
+
+        private static void Validate(FactorizeOptions options)
+        {
+            if ((options.Rank == null) == (options.Energy == null))
+                throw new ArgumentException("give exactly one of a rank and an energy");
+            if (options.Rank is int r && r < 1)
+                throw new PruningException(PruningError.ImpossibleSparsity, $"rank {r.ToString(CultureInfo.InvariantCulture)} is impossible: keep at least 1 singular value");
+            if (options.Energy is double e && !(e > 0 && e <= 1))
+                throw new PruningException(PruningError.ImpossibleSparsity, string.Format(CultureInfo.InvariantCulture,
+                    "energy {0} is impossible: it is the share of the spectrum kept, above 0 and at most 1 (e.g. 0.95)", e));
+        }
+
+        /// <summary>Why a layer cannot be factorised, or null when it can.</summary>
+        private static string? Ineligible(PrunableLayer layer, Dictionary<string, List<OnnxNode>> consumers)
+        {
+            if (layer.Node.OpType == "Conv")
+                return "a convolution (only Gemm and MatMul layers are factorised)";
+            if (layer.Node.OpType == "Gemm" && layer.Node.Attributes.Any(a => a.Name == "transA" && a.I != 0))
+                return "Gemm with transA=1 (its input is transposed)";
+            if (consumers.TryGetValue(layer.Weight.Name, out var readers) && readers.Count > 1)
+                return "its weight is shared with another node";
+            if (Math.Min(layer.Outputs, layer.Inputs) < 2)
+                return "rank 1 already";
+            return null;
+        }
+
+        private static void Replace(OnnxGraph graph, PrunableLayer layer, Matrix<double> u, double[] s, Matrix<double> vt, int rank, HashSet<string> names)
+        {
+            int outputs = layer.Outputs, inputs = layer.Inputs;
+            // The new first layer, stored as MatMul reads it: A^T [inputs x rank], A = sqrt(S_r) V_r^T.
+            var first = new float[inputs * rank];
+            for (int k = 0; k < rank; k++)
+            {
+                double scale = Math.Sqrt(s[k]);
+                for (int j = 0; j < inputs; j++)
+                    first[j * rank + k] = (float)(scale * vt[k, j]);
+            }
+            // The layer's new weight, row-major [outputs x rank]: B = U_r sqrt(S_r).
+            var second = new float[outputs * rank];
+            for (int o = 0; o < outputs; o++)
+                for (int k = 0; k < rank; k++)
+                    second[o * rank + k] = (float)(u[o, k] * Math.Sqrt(s[k]));
+
+            string weightName = Unique(names, layer.Weight.Name + "_lowrank");
+            string hidden = Unique(names, layer.Node.Outputs[0] + "_lowrank");
+            var tensor = new OnnxTensor { Name = weightName, DataType = OnnxDataType.Float };
+            TensorWriting.SetFloats(tensor, first, new long[] { inputs, rank });
+            graph.Initializers.Add(tensor);
+            var node = new OnnxNode
+            {
+                OpType = "MatMul",
+                Name = layer.Node.Name.Length > 0 ? Unique(names, layer.Node.Name + "_lowrank") : "",
+            };
+            node.Inputs.Add(layer.Node.Inputs[0]);
+            node.Inputs.Add(weightName);
+            node.Outputs.Add(hidden);
+            graph.Nodes.Insert(graph.Nodes.IndexOf(layer.Node), node);
+            layer.Node.Inputs[0] = hidden;
+            layer.WriteMatrix(second, outputs, rank);
+            // Older exporters also list initializers as graph inputs, with their shape: keep that shape true.
+            var listed = graph.Inputs.FirstOrDefault(v => v.Name == layer.Weight.Name);
+            if (listed?.Shape != null)
+            {
+                listed.Shape.Clear();
+                foreach (long d in layer.Weight.Dims) listed.Shape.Add(new OnnxDim { Value = d });
+            }
+        }
+
+        private static string Unique(HashSet<string> names, string name)
+        {
+            string candidate = name;
+            for (int i = 2; !names.Add(candidate); i++) candidate = name + "_" + i.ToString(CultureInfo.InvariantCulture);
+            return candidate;
+        }
+    }
+}
