@@ -474,12 +474,14 @@ namespace PrunedCodegen.Emitting
         {
             var layout = SellLayout.Build(d, withData: true);
             _w.Line($"// SELL-16: {I(layout.Slots)} slots x 16 weights (group by group, busy tile by busy tile), their lanes as 16 bytes per slot in 4 ints,");
-            _w.Line($"// busy tiles as tile << 6 | slots, each group's first busy tile, the original row of each sorted position, the bias in sorted order.");
-            EmitFloatData($"{layer}_SellWeights", layout.Weights);
-            EmitIntData($"{layer}_SellLanes", layout.Lanes);
+            _w.Line(layout.Sorted
+                ? $"// busy tiles as tile << 6 | slots, each group's first busy tile, no row map (the rows are in sorted order: groups are stored in place), the bias."
+                : $"// busy tiles as tile << 6 | slots, each group's first busy tile, the original row of each sorted position, the bias in sorted order.");
+            EmitFloatData($"{layer}_SellWeights", layout.Weights, aligned: true);
+            EmitIntData($"{layer}_SellLanes", layout.Lanes, aligned: true);
             EmitIntData($"{layer}_SellTiles", layout.Tiles);
             EmitIntData($"{layer}_SellGroupStarts", layout.GroupStarts);
-            EmitIntData($"{layer}_SellRows", layout.Rows);
+            EmitIntData($"{layer}_SellRows", layout.Sorted ? Array.Empty<int>() : layout.Rows);
             EmitFloatData($"{layer}_SellBias", layout.Bias);
         }
 
@@ -634,9 +636,11 @@ namespace PrunedCodegen.Emitting
                 _ => "dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback"
                     + (DenseClamp(d.Activation) != null ? $"; {d.Activation.Kind} applied as the outputs are stored)" : ")"),
             } + $" ({costs})";
+            string reordered = (d.NeuronsReordered ? " Neurons reordered at build time into SELL-16's row order (most nonzeros first); the next layer's inputs are permuted to match." : "")
+                + (d.InputsReordered ? " Inputs permuted at build time to match the layer before, whose neurons were reordered." : "");
             string structural = d.RemovedInputs + d.RemovedOutputs == 0 ? ""
                 : $" Structural pruning: was [{I(d.Rows)},{I(d.K + d.RemovedInputs)}] -> [{I(d.Rows)},{I(d.N + d.RemovedOutputs)}]; {I(d.RemovedOutputs)} constant neuron(s) removed here, {I(d.RemovedInputs)} input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).";
-            return $"y = {act}W x{(d.Bias != null ? " + b" : "")}: [{I(d.Rows)},{I(d.K)}] -> [{I(d.Rows)},{I(d.N)}]; W [{I(d.N)},{I(d.K)}] has {I(p.Nonzeros)} nonzeros ({Percent(1 - p.Density)} sparse); kernel: {kernel}.{structural}";
+            return $"y = {act}W x{(d.Bias != null ? " + b" : "")}: [{I(d.Rows)},{I(d.K)}] -> [{I(d.Rows)},{I(d.N)}]; W [{I(d.N)},{I(d.K)}] has {I(p.Nonzeros)} nonzeros ({Percent(1 - p.Density)} sparse); kernel: {kernel}.{structural}{reordered}";
         }
 
         private string OpTitle(IrOp op) => op switch

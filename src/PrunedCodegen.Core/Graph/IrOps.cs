@@ -152,6 +152,12 @@ namespace PrunedCodegen.Graph
         /// <summary>Inputs removed at build time because the layer before lost those neurons.</summary>
         public int RemovedInputs { get; set; }
 
+        /// <summary>Outputs (neurons) reordered at build time into the SELL kernel's row order (Planning/SellNeuronOrder.cs).</summary>
+        public bool NeuronsReordered { get; set; }
+
+        /// <summary>Inputs reordered at build time to match the layer before, whose neurons were reordered.</summary>
+        public bool InputsReordered { get; set; }
+
         public override IEnumerable<IrValue> Inputs { get { yield return Input; } }
     }
 

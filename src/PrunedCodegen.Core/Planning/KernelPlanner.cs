@@ -115,20 +115,21 @@ namespace PrunedCodegen.Planning
         /// <summary>
         /// SELL-16 kernel (<see cref="KernelKind.Sell"/>): per slot one permute of the tile's registers and one 16-wide FMA
         /// (with the lane bytes' widening load), per busy (group, tile) pair the tile's two register loads and the loop,
-        /// per group the bias, the store and the scatter of 16 results to their rows, per call the set-up. Bytes: 64 + 16
-        /// per slot, 4 per busy tile, 64 + 64 per group. The single-layer prototype of issue 15 measured about 0.45 ns per
-        /// slot, 1 ns per busy tile and 6 ns per group on Zen 5; whole models in the benchmark's quick mode (Zen 5, load
-        /// 13-17 on 2 cores, scaled to the dense constants by the dense model measured alongside) took more: 784-512-512-10
-        /// at 90% (8,397 slots, 1,328 busy tiles) ~11.4 us and at 95% (5,197 slots) ~8.2 us, which fits ~0.7 ns per slot and
-        /// ~1.5 ns per busy tile on the dense scale. The digits MLP (198 slots, 34 busy tiles, 3 layers) ran slower forced to
-        /// SELL than dense (594-696 vs 487-518 ns, load 6-14) where those constants say ~260 ns: the per-call constant
-        /// stands for that unexplained fixed cost (not yet profiled; ~190 ns per layer fits) and keeps auto off SELL for such
-        /// small layers (with 150 ns auto chose SELL for the digits' first layer, 289 vs 295 ns, and the model got no faster).
+        /// per group the bias, the clamp and the store, per call the set-up (checks, the zero-padded copy of a partial last
+        /// tile). Bytes: 64 + 16 per slot, 4 per busy tile, 64 + 64 per group. Whole models in the benchmark's quick mode
+        /// (Zen 5, loaded machine, scaled to the dense constants by the dense model measured alongside): 784-512-512-10 at 90%
+        /// (8,397 slots, 1,328 busy tiles) ~11.4 us and at 95% (5,197 slots) ~8.2 us, which fits ~0.7 ns per slot and
+        /// ~1.5 ns per busy tile. The per-call and per-group constants were 200 and 6 ns while each group's results were
+        /// clamped one scalar at a time on their way to their rows (data-dependent branches: about half of a ReLU layer's
+        /// outputs mispredicted); with the clamp on the vector, a group behind its scatter, or no scatter at all where the
+        /// generator reordered the layer's neurons (<see cref="SellNeuronOrder"/>), the digits MLP's SELL layers measured
+        /// alone (Zen 5, load 13 on 2 cores, 64-byte aligned slot data) took 97 ns (95 slots, 16 busy tiles, 8 groups), 76 ns
+        /// (80, 16, 4) and 34 ns (23, 2, 1; output layer, scattered): ~3 ns per group and ~10 per call on this scale.
         /// </summary>
         public const double NsPerSellSlot = 0.7;
         public const double NsPerSellTile = 1.5;
-        public const double NsPerSellGroup = 6;
-        public const double NsPerSellCall = 200;
+        public const double NsPerSellGroup = 3;
+        public const double NsPerSellCall = 10;
 
         /// <summary>
         /// Auto takes SELL-16 only when its estimate is below this fraction of the best other kernel's: its constants come

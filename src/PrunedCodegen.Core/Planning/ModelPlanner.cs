@@ -37,6 +37,8 @@ namespace PrunedCodegen.Planning
                     case PoolOp p: pools[p] = PoolPlanner.Plan(p); break;
                 }
             }
+            // SELL layers feeding one dense layer: neurons reordered into SELL's row order, the next layer's inputs to match.
+            SellNeuronOrder.Apply(graph, dense, (i, d) => KernelPlanner.Plan(d, overrides.TryGetValue(i, out var forced) ? forced : options.Kernel, Planning.InputZeros.Expected(graph, d.Input)));
             var buffers = BufferPlan.Create(graph);
             var batch = BatchPlan.TryCreate(graph, buffers, dense);
             return new ModelPlan(buffers, dense, conv, pools, batch);

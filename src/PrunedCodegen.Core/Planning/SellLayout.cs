@@ -50,11 +50,10 @@ namespace PrunedCodegen.Planning
         /// <summary>The bias in sorted order, 16 per group (0 for padding rows and for a layer without bias).</summary>
         public float[] Bias { get; private set; } = Array.Empty<float>();
 
-        /// <summary>The counts only (planning); <paramref name="withData"/> fills the arrays too (emitting).</summary>
-        public static SellLayout Build(DenseOp op, bool withData)
+        /// <summary>Sorted position -> original row: by nonzero count, most first; ties by row (deterministic).</summary>
+        public static int[] RowOrder(DenseOp op)
         {
             int n = op.N, k = op.K;
-            int groups = (n + GroupRows - 1) / GroupRows, inputTiles = (k + TileInputs - 1) / TileInputs;
             var rowNonzeros = new int[n];
             for (int r = 0; r < n; r++)
                 for (int c = 0; c < k; c++)
@@ -62,6 +61,26 @@ namespace PrunedCodegen.Planning
             var order = new int[n];
             for (int r = 0; r < n; r++) order[r] = r;
             Array.Sort(order, (a, b) => rowNonzeros[a] != rowNonzeros[b] ? rowNonzeros[b].CompareTo(rowNonzeros[a]) : a.CompareTo(b));
+            return order;
+        }
+
+        /// <summary>Whether the rows are already in sorted order (the kernel then stores its groups in place, no scatter).</summary>
+        public bool Sorted
+        {
+            get
+            {
+                for (int i = 0; i < Rows.Length; i++)
+                    if (Rows[i] != i) return false;
+                return true;
+            }
+        }
+
+        /// <summary>The counts only (planning); <paramref name="withData"/> fills the arrays too (emitting).</summary>
+        public static SellLayout Build(DenseOp op, bool withData)
+        {
+            int n = op.N, k = op.K;
+            int groups = (n + GroupRows - 1) / GroupRows, inputTiles = (k + TileInputs - 1) / TileInputs;
+            var order = RowOrder(op);
 
             var weights = withData ? new List<float>() : null;
             var lanes = withData ? new List<byte>() : null;

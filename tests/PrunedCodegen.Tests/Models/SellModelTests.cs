@@ -134,6 +134,70 @@ namespace PrunedCodegen.Tests.Models
             }
         }
 
+        /// <summary>Three dense layers, ReLU between them (the second hidden layer also behind a Clip), weights with random zeros.</summary>
+        private static byte[] Mlp3(int k, int h1, int h2, int n, double sparsity, int seed) =>
+            new ModelBuilder()
+                .Input("x", null, k)
+                .Output("y", null, n)
+                .Initializer("W1", new long[] { h1, k }, RandomWeights(h1 * k, seed, sparsity))
+                .Initializer("b1", new long[] { h1 }, RandomWeights(h1, seed + 1))
+                .Initializer("W2", new long[] { h2, h1 }, RandomWeights(h2 * h1, seed + 2, sparsity))
+                .Initializer("b2", new long[] { h2 }, RandomWeights(h2, seed + 3))
+                .Initializer("W3", new long[] { n, h2 }, RandomWeights(n * h2, seed + 4, sparsity))
+                .Initializer("b3", new long[] { n }, RandomWeights(n, seed + 5))
+                .Node("Gemm", new[] { "x", "W1", "b1" }, new[] { "h1" }, "fc1", Int("transB", 1))
+                .Node("Relu", new[] { "h1" }, new[] { "r1" }, "relu1")
+                .Node("Gemm", new[] { "r1", "W2", "b2" }, new[] { "h2" }, "fc2", Int("transB", 1))
+                .Node("Relu", new[] { "h2" }, new[] { "r2" }, "relu2")
+                .Node("Gemm", new[] { "r2", "W3", "b3" }, new[] { "y" }, "fc3", Int("transB", 1))
+                .Build();
+
+        /// <summary>
+        /// Build-time neuron reordering (Planning/SellNeuronOrder.cs): a SELL layer feeding a dense layer gets its neurons in
+        /// SELL's row order and no row map (groups stored in place), the next layer's columns permuted to match, whatever
+        /// kernel that layer runs; the model's output layer keeps its order. Same results as ONNX Runtime at batch
+        /// 1 (Predict) and 2/7 (the batch path, which runs the reordered layers too).
+        /// </summary>
+        [Theory]
+        [InlineData(64, 121, 55, 10, 0.9, "")]
+        [InlineData(17, 100, 63, 7, 0.5, "")]
+        [InlineData(100, 33, 17, 3, 0.99, "")]
+        [InlineData(63, 100, 17, 10, 0.9, "0=sell;1=dense;2=sell")]
+        [InlineData(63, 100, 17, 10, 0.9, "0=sell;1=sparse;2=block")]
+        [InlineData(63, 100, 17, 10, 0.9, "0=dense;1=sell;2=unrolled")]
+        public void Hidden_sell_layers_are_reordered_at_build_time_and_match_ONNX_Runtime(int k, int h1, int h2, int n, double sparsity, string layerKernels)
+        {
+            byte[] onnx = Mlp3(k, h1, h2, n, sparsity, seed: k + h1 + h2 + n);
+            var options = layerKernels.Length == 0 ? new CompileOptions("Model", "Tests", "model.onnx") { Kernel = KernelChoice.Sell }
+                : new CompileOptions("Model", "Tests", "model.onnx") { LayerKernels = layerKernels };
+            var result = ModelCompiler.Compile(onnx, options);
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+            var source = result.Source!;
+            var forced = layerKernels.Length == 0 ? new[] { "sell", "sell", "sell" } : layerKernels.Split(';').Select(e => e.Split('=')[1]).ToArray();
+            for (int layer = 0; layer < 3; layer++)
+            {
+                if (forced[layer] != "sell") continue;
+                bool hidden = layer < 2;
+                Assert.Contains($"Kernels.Sell(Layer{layer}_SellWeights", source);
+                // (The output layer keeps its order: a row map, unless its rows happen to be sorted already.)
+                if (hidden) Assert.Contains($"private static ReadOnlySpan<int> Layer{layer}_SellRows => ReadOnlySpan<int>.Empty;", source);
+            }
+            Assert.Contains("Neurons reordered at build time into SELL-16's row order", source);
+            Assert.Contains("Inputs permuted at build time to match the layer before", source);
+
+            var model = GeneratedModel.Load(new[] { source, ModelCompiler.KernelsSource }, "Tests.Model");
+            Assert.Empty(model.Warnings);
+            var random = new Random(k);
+            foreach (double zeros in new[] { 0.0, 0.5 })
+                foreach (int batch in new[] { 1, 2, 7 })
+                {
+                    var x = CompiledModel.RandomInput(batch * k, 11 + batch, 2f).Select(v => random.NextDouble() < zeros ? 0f : v).ToArray();
+                    var expected = OrtOracle.Run(onnx, OracleInput.Float("x", x, batch, k))[0].Data;
+                    var actual = batch == 1 ? model.Predict(x)[0] : model.PredictBatch(batch, x)[0];
+                    Tolerance.AssertClose(expected, actual, 1e-4f, 1e-5f, $"{k}-{h1}-{h2}-{n}, {sparsity:P0}, kernels '{layerKernels}', {zeros:P0} zero inputs, batch {batch}");
+                }
+        }
+
         [Fact]
         public void Sell_is_forceable_per_layer_and_its_layout_is_described()
         {
@@ -149,16 +213,18 @@ namespace PrunedCodegen.Tests.Models
         }
 
         [Fact]
-        public void Auto_chooses_sell_for_a_large_unstructured_layer_only()
+        public void Auto_chooses_sell_for_unstructured_layers_that_are_large_enough()
         {
             // 784 -> 512 at 90% random zeros: SELL is estimated at about a third of the best other kernel.
             var big = ModelCompiler.Compile(Mlp(784, 512, 10, seed: 1, zeroFraction: 0.9).Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
             Assert.Contains("Kernels.Sell(Layer0_SellWeights", big);
-            // Dense layers, and small sparse ones (the per-call cost), keep their kernels.
+            // Dense layers keep their kernel; a small 90%-sparse hidden layer takes SELL now that its per-call cost is ~10 ns
+            // (it was priced at 200), and the tiny output layer behind it (10 rows) stays dense.
             var dense = ModelCompiler.Compile(Mlp(784, 512, 10, seed: 1).Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
             Assert.DoesNotContain("Kernels.Sell(", dense);
             var small = ModelCompiler.Compile(Mlp(64, 128, 10, seed: 1, zeroFraction: 0.9).Build(), new CompileOptions("Model", "Tests", "model.onnx")).Source!;
-            Assert.DoesNotContain("Kernels.Sell(", small);
+            Assert.Contains("Kernels.Sell(Layer0_SellWeights", small);
+            Assert.DoesNotContain("Kernels.Sell(Layer2_SellWeights", small);
         }
     }
 }

@@ -130,7 +130,7 @@ namespace Snapshots
         }
 
         // Layer 0: Gemm '/0/Gemm' + Tanh '/1/Tanh'
-        //   y = Tanh of W x + b: [1,16] -> [1,12]; W [12,16] has 192 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 10 ns, sparse rows 90 ns, 16x1 blocks 21.8 ns, unrolled 61.2 ns, skipping zero inputs 22.2 ns, SELL-16 218.7 ns).
+        //   y = Tanh of W x + b: [1,16] -> [1,12]; W [12,16] has 192 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 10 ns, sparse rows 90 ns, 16x1 blocks 21.8 ns, unrolled 61.2 ns, skipping zero inputs 22.2 ns, SELL-16 25.7 ns).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
@@ -181,7 +181,7 @@ namespace Snapshots
 
 
         // Layer 1: Gemm '/2/Gemm' + LeakyRelu '/3/LeakyRelu'
-        //   y = LeakyRelu(alpha=0.100000001f) of W x + b: [1,12] -> [1,12]; W [12,12] has 144 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 73.2 ns, 16x1 blocks 18.3 ns, unrolled 46.8 ns, skipping zero inputs 18.1 ns, SELL-16 215.9 ns).
+        //   y = LeakyRelu(alpha=0.100000001f) of W x + b: [1,12] -> [1,12]; W [12,12] has 144 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 73.2 ns, 16x1 blocks 18.3 ns, unrolled 46.8 ns, skipping zero inputs 18.1 ns, SELL-16 22.9 ns).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
@@ -226,7 +226,7 @@ namespace Snapshots
 
 
         // Layer 2: Gemm '/4/Gemm'
-        //   y = W x + b: [1,12] -> [1,5]; W [5,12] has 60 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 30.5 ns, 8x1 blocks 13.1 ns, unrolled 19.5 ns, skipping zero inputs 18.1 ns, SELL-16 215.9 ns).
+        //   y = W x + b: [1,12] -> [1,5]; W [5,12] has 60 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 30.5 ns, 8x1 blocks 13.1 ns, unrolled 19.5 ns, skipping zero inputs 18.1 ns, SELL-16 22.9 ns).
         private static void Layer2(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer2_Weights, Layer2_Bias, x, y);

@@ -99,7 +99,7 @@ namespace Snapshots
         }
 
         // Layer 0: MatMul '/0/MatMul' + Add '/0/Add' + Relu '/1/Relu'
-        //   y = Relu of W x + b: [1,16] -> [1,8]; W [8,16] has 51 nonzeros (60.2% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback; Relu applied as the outputs are stored) (cost model: dense 10 ns, sparse rows 33.1 ns, 8x1 blocks 16.2 ns, unrolled 17.7 ns, skipping zero inputs 22.2 ns, SELL-16 213.1 ns).
+        //   y = Relu of W x + b: [1,16] -> [1,8]; W [8,16] has 51 nonzeros (60.2% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback; Relu applied as the outputs are stored) (cost model: dense 10 ns, sparse rows 33.1 ns, 8x1 blocks 16.2 ns, unrolled 17.7 ns, skipping zero inputs 22.2 ns, SELL-16 20.1 ns).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y, 0f, float.PositiveInfinity);
@@ -131,7 +131,7 @@ namespace Snapshots
         };
 
         // Layer 1: MatMul '/2/MatMul' + Add '/2/Add' + Sigmoid '/3/Sigmoid'
-        //   y = Sigmoid of W x + b: [1,8] -> [1,4]; W [4,8] has 32 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 5.5 ns, sparse rows 18.8 ns, 4x1 blocks 7.8 ns, unrolled 10.8 ns, skipping zero inputs 11.8 ns, SELL-16 213.1 ns).
+        //   y = Sigmoid of W x + b: [1,8] -> [1,4]; W [4,8] has 32 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 5.5 ns, sparse rows 18.8 ns, 4x1 blocks 7.8 ns, unrolled 10.8 ns, skipping zero inputs 11.8 ns, SELL-16 20.1 ns).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);

@@ -147,7 +147,7 @@ namespace Snapshots
         };
 
         // Layer 2: Gemm 'fc'
-        //   y = W x: [1,8] -> [1,2]; W [2,8] has 16 nonzeros (0.0% sparse); kernel: unrolled: 16 multiply-adds as straight-line code with the weights as literals (cost model: dense 5.5 ns, sparse rows 9.4 ns, 4x1 blocks 7.8 ns, unrolled 5.4 ns, skipping zero inputs 14.1 ns, SELL-16 213.1 ns). Structural pruning: was [1,12] -> [1,2]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = W x: [1,8] -> [1,2]; W [2,8] has 16 nonzeros (0.0% sparse); kernel: unrolled: 16 multiply-adds as straight-line code with the weights as literals (cost model: dense 5.5 ns, sparse rows 9.4 ns, 4x1 blocks 7.8 ns, unrolled 5.4 ns, skipping zero inputs 14.1 ns, SELL-16 20.1 ns). Structural pruning: was [1,12] -> [1,2]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer2(ReadOnlySpan<float> x, Span<float> y)
         {
             Layer2_Part0(x, y);

@@ -119,7 +119,7 @@ namespace Snapshots
         }
 
         // Layer 0: Gemm 'fc1' + Relu 'relu1'
-        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback; Relu applied as the outputs are stored) (cost model: dense 5.5 ns, sparse rows 29.1 ns, 4x1 blocks 14.6 ns, unrolled 9 ns, skipping zero inputs 14.1 ns, SELL-16 208.9 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback; Relu applied as the outputs are stored) (cost model: dense 5.5 ns, sparse rows 29.1 ns, 4x1 blocks 14.6 ns, unrolled 9 ns, skipping zero inputs 14.1 ns, SELL-16 15.9 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y, 0f, float.PositiveInfinity);
@@ -156,7 +156,7 @@ namespace Snapshots
 
 
         // Layer 1: Gemm 'fc2'
-        //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: unrolled: 5 multiply-adds as straight-line code with the weights as literals (cost model: dense 7.7 ns, sparse rows 7.5 ns, 4x1 blocks 4.9 ns, unrolled 2.4 ns, skipping zero inputs 14.8 ns, SELL-16 208.9 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
+        //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: unrolled: 5 multiply-adds as straight-line code with the weights as literals (cost model: dense 7.7 ns, sparse rows 7.5 ns, 4x1 blocks 4.9 ns, unrolled 2.4 ns, skipping zero inputs 14.8 ns, SELL-16 15.9 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
             Layer1_Part0(x, y);
