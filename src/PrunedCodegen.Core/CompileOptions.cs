@@ -21,6 +21,8 @@ namespace PrunedCodegen
         Gemm,
         /// <summary>Only the nonzero weights, SELL-16 (16 rows sorted by nonzeros per vector, inputs in registers, one permute per slot).</summary>
         Sell,
+        /// <summary>Depthwise convolutions (one filter per channel): vectorised across channels over a channels-last stage; other layers as Auto.</summary>
+        DepthwiseChannels,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>
@@ -60,6 +62,7 @@ namespace PrunedCodegen
             "skipzeros" => KernelChoice.DenseSkipZeros,
             "gemm" => KernelChoice.Gemm,
             "sell" => KernelChoice.Sell,
+            "dwchannels" => KernelChoice.DepthwiseChannels,
             _ => null,
         };
     }

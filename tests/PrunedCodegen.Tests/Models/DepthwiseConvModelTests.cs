@@ -123,7 +123,7 @@ namespace PrunedCodegen.Tests.Models
             Assert.Contains("Kernels.ConvDepthwise(", source);
         }
 
-        /// <summary>Auto picks a depthwise kernel for depthwise layers that have work to do (the plane kernel for one filter per channel), and says so in the layer table.</summary>
+        /// <summary>Auto picks a depthwise kernel for depthwise layers that have work to do (the channels or plane kernel for one filter per channel), and says so in the layer table.</summary>
         [Theory]
         [InlineData(0.0, 1, 1)]
         [InlineData(0.5, 2, 1)]
@@ -132,9 +132,11 @@ namespace PrunedCodegen.Tests.Models
         {
             var onnx = Depthwise(32, new long[] { 32, 32 }, new long[] { 3, 3 }, new long[] { stride, stride }, "1,1,1,1", "NOTSET", 1, multiplier, zeroFraction, false, "relu", 9).Build();
             string source = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx")).Source!;
-            // One filter per channel: the plane kernel (DepthwisePlanesModelTests); more: this row kernel.
-            Assert.Contains(multiplier == 1 ? "Kernels.ConvDepthwisePlanes(" : "Kernels.ConvDepthwise(", source);
-            Assert.Contains(multiplier == 1 ? "conv depthwise planes SIMD (~" : "conv depthwise SIMD (~", source);
+            // One filter per channel: the channels kernel (DepthwiseChannelsModelTests) or the plane kernel (DepthwisePlanesModelTests); more: this row kernel.
+            if (multiplier == 1) Assert.Matches(@"Kernels\.ConvDepthwise(Channels|Planes)\(", source);
+            else Assert.Contains("Kernels.ConvDepthwise(", source);
+            if (multiplier == 1) Assert.Matches(@"conv depthwise (channels|planes) SIMD \(~", source);
+            else Assert.Contains("conv depthwise SIMD (~", source);
             Assert.Contains(", depthwise ", source);   // its cost next to the generic kernels' in the layer comment
         }
 
@@ -177,7 +179,7 @@ namespace PrunedCodegen.Tests.Models
                 .Node("Conv", new[] { "r", "Wp", "Bp" }, new[] { "p" }, "pw", Ints("kernel_shape", 1, 1))
                 .Node("Relu", new[] { "p" }, new[] { "y" });
             string source = AssertMatchesOrt(builder, c, spatial, batch);
-            if (zeroFraction == 0) Assert.Contains("Kernels.ConvDepthwisePlanes(", source);
+            if (zeroFraction == 0) Assert.Contains("Kernels.ConvDepthwiseChannels(", source);
         }
     }
 }

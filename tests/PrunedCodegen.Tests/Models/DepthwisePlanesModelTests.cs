@@ -21,10 +21,10 @@ namespace PrunedCodegen.Tests.Models
         private static OnnxAttribute Str(string name, string value) =>
             new OnnxAttribute { Name = name, Type = OnnxAttributeType.String, S = Encoding.UTF8.GetBytes(value) };
 
-        private static long[] Csv(string text) => text.Length == 0 ? Array.Empty<long>() : text.Split(',').Select(long.Parse).ToArray();
+        internal static long[] Csv(string text) => text.Length == 0 ? Array.Empty<long>() : text.Split(',').Select(long.Parse).ToArray();
 
         /// <summary>x[batch, c, spatial...] -> depthwise Conv [-> activation] -> y; filter 1 (for 3+ channels) all zero with zero bias.</summary>
-        private static ModelBuilder Depthwise(int c, long[] spatial, long[] kernel, int stride, string pads, int dilation, string autoPad,
+        internal static ModelBuilder Depthwise(int c, long[] spatial, long[] kernel, int stride, string pads, int dilation, string autoPad,
             double zeroFraction, string activation, int seed)
         {
             int volume = (int)kernel.Aggregate(1L, (a, b) => a * b);
@@ -62,7 +62,7 @@ namespace PrunedCodegen.Tests.Models
             return builder;
         }
 
-        private static string AssertMatchesOrt(ModelBuilder builder, int c, long[] spatial, int batch, KernelChoice kernel, bool specials = false)
+        internal static string AssertMatchesOrt(ModelBuilder builder, int c, long[] spatial, int batch, KernelChoice kernel, bool specials = false)
         {
             byte[] onnx = builder.Build();
             var model = CompiledModel.Load(onnx, kernel);
@@ -75,7 +75,7 @@ namespace PrunedCodegen.Tests.Models
             }
             var expected = OrtOracle.Run(onnx, OracleInput.Float("x", data, new long[] { batch, c }.Concat(spatial).ToArray()));
             var actual = batch == 1 ? model.Predict(data) : model.PredictBatch(batch, data);
-            Tolerance.AssertClose(expected[0].Data, actual[0], 3e-5f, 2e-5f, $"depthwise plane conv vs ONNX Runtime ({kernel})");
+            Tolerance.AssertClose(expected[0].Data, actual[0], 3e-5f, 2e-5f, $"depthwise conv vs ONNX Runtime ({kernel})");
             return ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx") { Kernel = kernel }).Source!;
         }
 
@@ -126,20 +126,6 @@ namespace PrunedCodegen.Tests.Models
         {
             long[] spatial = { 9, 11 };
             AssertMatchesOrt(Depthwise(17, spatial, new long[] { 3, 3 }, stride, "1,1,1,1", 1, "NOTSET", 0.0, activation, 5), 17, spatial, batch, KernelChoice.Direct, specials: true);
-        }
-
-        /// <summary>Auto takes the plane kernel for the DS-CNN and MobileNet depthwise layers and names it with its estimate.</summary>
-        [Theory]
-        [InlineData(64, "25,5", 1)]
-        [InlineData(32, "24,24", 1)]
-        [InlineData(128, "6,6", 1)]
-        [InlineData(16, "48,48", 2)]
-        public void Auto_picks_the_plane_kernel(int c, string spatialCsv, int stride)
-        {
-            long[] spatial = Csv(spatialCsv);
-            string source = AssertMatchesOrt(Depthwise(c, spatial, new long[] { 3, 3 }, stride, "1,1,1,1", 1, "NOTSET", 0.0, "relu", 3), c, spatial, 1, KernelChoice.Auto);
-            Assert.Contains("Kernels.ConvDepthwisePlanes(", source);
-            Assert.Contains(", depthwise planes ", source);
         }
     }
 }
