@@ -35,6 +35,11 @@ var cases = new (string Name, int C, int H, int W, int M, int K, int S, int P, d
     ("superres 32x224x224->9 3x3", 32, 224, 224, 9, 3, 1, 1, 0),
     ("mnist 1x28x28->8 5x5", 1, 28, 28, 8, 5, 1, 2, 0),
     ("mnist 8x14x14->16 5x5", 8, 14, 14, 16, 5, 1, 2, 0),
+    ("resnet8 32x16x16->64 3x3 s2", 32, 16, 16, 64, 3, 2, 1, 0),
+    ("resnet8 16x32x32->32 1x1 s2", 16, 32, 32, 32, 1, 2, 0, 0),
+    ("tiny 16x4x4->32 3x3", 16, 4, 4, 32, 3, 1, 1, 0),
+    ("detector stem 3x240x320->16 3x3 s2", 3, 240, 320, 16, 3, 2, 1, 0),
+    ("superres 64x224x224->64 3x3", 64, 224, 224, 64, 3, 1, 1, 0),
 };
 Console.WriteLine($"CPU: {File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))}; load {File.ReadAllText("/proc/loadavg").Trim()}");
 foreach (var c in cases.Where(c => filter.IsMatch(c.Name)))

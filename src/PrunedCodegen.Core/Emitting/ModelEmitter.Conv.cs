@@ -29,6 +29,9 @@ namespace PrunedCodegen.Emitting
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Gemm:
                     EmitConvGemmLayer(layer, c);
                     return true;
+                case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.ImplicitGemm:
+                    EmitConvImplicitGemmLayer(layer, c);
+                    return true;
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.DepthwisePlanes:
                     EmitConvDepthwisePlanesLayer(layer, c);
                     return true;
@@ -329,7 +332,8 @@ namespace PrunedCodegen.Emitting
                         + (double.IsInfinity(plan.DirectCostNs) ? "" : $", direct {Ns(plan.DirectCostNs)} ns")
                         + (double.IsInfinity(plan.GemmCostNs) ? "" : $", GEMM {Ns(plan.GemmCostNs)} ns")
                         + (double.IsInfinity(plan.DepthwisePlanesCostNs) ? "" : $", depthwise planes {Ns(plan.DepthwisePlanesCostNs)} ns")
-                        + (double.IsInfinity(plan.DepthwiseChannelsCostNs) ? "" : $", depthwise channels {Ns(plan.DepthwiseChannelsCostNs)} ns");
+                        + (double.IsInfinity(plan.DepthwiseChannelsCostNs) ? "" : $", depthwise channels {Ns(plan.DepthwiseChannelsCostNs)} ns")
+                        + (double.IsInfinity(plan.ImplicitGemmCostNs) ? "" : $", implicit GEMM {Ns(plan.ImplicitGemmCostNs)} ns");
                     string kernel = plan.Kernel switch
                     {
                         ConvKernelKind.Taps => "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)",
@@ -337,6 +341,7 @@ namespace PrunedCodegen.Emitting
                         ConvKernelKind.Pointwise => $"pointwise (1x1 as a GEMM over the {I(g.OutPlane)} positions): register tiles of 4 filters x 2 vectors of positions read in place, {I(plan.TileTaps)} group input channels (channels zero in all 4 filters skipped) (Vector512/256/128, scalar fallback){(FusedInDepthwise(c.Activation) ? ", " + c.Activation.Kind + " fused into the store" : "")}",
                         ConvKernelKind.Direct => DescribeDirectKernel(c, plan),
                         ConvKernelKind.Gemm => DescribeGemmKernel(c),
+                        ConvKernelKind.ImplicitGemm => DescribeImplicitGemmKernel(c, plan),
                         ConvKernelKind.DepthwisePlanes => DescribeDepthwisePlanesKernel(c),
                         ConvKernelKind.DepthwiseChannels => DescribeDepthwiseChannelsKernel(c),
                         ConvKernelKind.Channels => $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)",

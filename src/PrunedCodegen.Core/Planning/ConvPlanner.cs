@@ -25,11 +25,13 @@ namespace PrunedCodegen.Planning
         DepthwisePlanes,
         /// <summary>Depthwise, one filter per channel, 1-D/2-D, any size: vectorised across channels over a channels-last (HWC) stage of the padded input, 4 positions x 1 vector of channels per tile, no per-channel overhead.</summary>
         DepthwiseChannels,
+        /// <summary>Ungrouped, any size, stride, dilation and padding: an implicit GEMM in the GEMM micro-kernel's 12 x 2 register tiles, each tap read at its offset in a staged input (taps zero in every filter left out).</summary>
+        ImplicitGemm,
     }
 
     internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps,
         double DepthwiseCostNs, double PointwiseCostNs, double DirectCostNs = double.PositiveInfinity, int DirectTileTaps = 0, double GemmCostNs = double.PositiveInfinity, double DepthwisePlanesCostNs = double.PositiveInfinity,
-        double DepthwiseChannelsCostNs = double.PositiveInfinity)
+        double DepthwiseChannelsCostNs = double.PositiveInfinity, double ImplicitGemmCostNs = double.PositiveInfinity, int ImplicitGemmTaps = 0)
     {
         /// <summary>The kernel's short name, as the layer table, PCG1000 and <c>pcg inspect</c> show it.</summary>
         public string KernelName => Kernel switch
@@ -42,6 +44,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.Gemm => "conv pointwise GEMM",
             ConvKernelKind.DepthwisePlanes => "conv depthwise planes SIMD",
             ConvKernelKind.DepthwiseChannels => "conv depthwise channels SIMD",
+            ConvKernelKind.ImplicitGemm => "conv implicit GEMM",
             _ => "conv tiles SIMD",
         };
 
@@ -55,6 +58,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.Gemm => GemmCostNs,
             ConvKernelKind.DepthwisePlanes => DepthwisePlanesCostNs,
             ConvKernelKind.DepthwiseChannels => DepthwiseChannelsCostNs,
+            ConvKernelKind.ImplicitGemm => ImplicitGemmCostNs,
             _ => TilesCostNs,
         };
     }
@@ -81,6 +85,8 @@ namespace PrunedCodegen.Planning
     /// The channels-vectorised depthwise kernel is costed in ConvPlanner.DepthwiseChannels.cs; auto takes it where cheaper
     /// than every other kernel but the row depthwise one (which it replaces, as the plane kernel does: measured faster
     /// than both on every dense MobileNet and DS-CNN depthwise layer), dwchannels forces it.
+    /// The implicit GEMM (ungrouped, any geometry) is costed in ConvPlanner.ImplicitGemm.cs; auto takes it where it is cheaper than
+    /// every other kernel, gemm forces it where the pointwise GEMM does not apply.
     /// Forcing: dense picks pointwise where it applies, else tiles, else channels, else depthwise; block picks channels; sparse picks taps
     /// (so block and sparse keep the generic tap kernel for depthwise layers).
     /// </summary>
@@ -190,6 +196,10 @@ namespace PrunedCodegen.Planning
             double planes = planesPossible ? DepthwisePlanesCost(conv) : double.PositiveInfinity;
             bool dwChannelsPossible = DepthwiseChannelsPossible(conv);
             double dwChannels = dwChannelsPossible ? DepthwiseChannelsCost(conv) : double.PositiveInfinity;
+            bool implicitPossible = ImplicitGemmPossible(conv);
+            int implicitTaps = implicitPossible ? ImplicitGemmTaps(conv).Count : 0;
+            double implicitGemm = implicitPossible ? ImplicitGemmCost(conv, implicitTaps) : double.PositiveInfinity;
+            double others = Math.Min(Math.Min(Math.Min(taps, channels), Math.Min(tiles, depthwise)), Math.Min(Math.Min(pointwise, direct), Math.Min(Math.Min(gemm, planes), dwChannels)));
             var kind = choice switch
             {
                 KernelChoice.DepthwiseChannels when dwChannelsPossible => ConvKernelKind.DepthwiseChannels,
@@ -199,6 +209,8 @@ namespace PrunedCodegen.Planning
                 _ when choice is KernelChoice.Auto or KernelChoice.Direct && planesPossible && planes <= direct && planes <= taps && planes <= tiles
                     && planes <= channels && planes <= pointwise && planes <= gemm => ConvKernelKind.DepthwisePlanes,
                 KernelChoice.Gemm when gemmPossible => ConvKernelKind.Gemm,
+                KernelChoice.Gemm when implicitPossible => ConvKernelKind.ImplicitGemm,
+                KernelChoice.Auto when implicitPossible && implicitGemm < others => ConvKernelKind.ImplicitGemm,
                 KernelChoice.Direct when directPossible => ConvKernelKind.Direct,
                 _ when choice is KernelChoice.Auto or KernelChoice.Gemm && gemmPossible && gemm <= direct && gemm <= pointwise
                     => ConvKernelKind.Gemm,
@@ -215,7 +227,7 @@ namespace PrunedCodegen.Planning
                 _ when tiles <= channels && tiles <= taps => ConvKernelKind.Tiles,
                 _ => channels < taps ? ConvKernelKind.Channels : ConvKernelKind.Taps,
             };
-            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise, pointwise, direct, directTileTaps, gemm, planes, dwChannels);
+            return new ConvPlan(kind, nonzeroTaps, tapRows, taps, channels, tiles, tileTaps, depthwise, pointwise, direct, directTileTaps, gemm, planes, dwChannels, implicitGemm, implicitTaps);
         }
     }
 }

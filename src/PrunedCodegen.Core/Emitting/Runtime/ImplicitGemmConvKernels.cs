@@ -1,0 +1,303 @@
+// PrunedCodegen runtime kernel: ungrouped convolution of any size, stride, dilation and padding as an implicit GEMM in
+// the GEMM micro-kernel's register tiles (appended to Kernels.cs in the emitted source). Same geometry table as
+// ConvKernels.cs.
+//
+// Per image, y[filters][positions] = W[filters][taps] x X[taps][positions], where a tap is (input channel, kd, kh, kw) and
+// X[t][q] is the input value output position q reads through tap t. X is never built: the input is staged once per image
+// in the per-thread buffer with its zero padding explicit and each padded axis split into its stride phases (padded
+// coordinate j goes to phase j % s at j / s). In that stage, output positions numbered over the phase rows
+// (q = (od * lH + oh) * lW + ow, ow < lW) read, for each tap, consecutive floats from the tap's own offset:
+// X[t][q] = stage[offset[t] + q]. So a register tile of 12 filters x 2 vectors of positions runs exactly as the GEMM
+// micro-kernel's (Runtime/GemmKernels.cs), with B's row t found through offset[t] instead of t * ldb: per tap 2 vector
+// loads, 12 broadcasts of the packed weights, 24 FMAs (AVX2/SSE: two 6 x 2 tiles, 16 registers). The positions past the
+// output row (ow >= outW, the padding and phase slack) are computed and dropped: each chunk of up to 128 positions lands in a
+// per-thread scratch of [filters][chunk], and its valid row segments are copied out, bias and ReLU/Clip applied in the tile's
+// store. Taps zero in every filter are left out at build time (dead input channels cost nothing); every other weight is
+// multiplied, zero or not. Unlike the direct kernel, the positions form one flat GEMM dimension, so 8x8 maps and stride 2
+// run full-width vectors.
+namespace PrunedCodegen.Generated
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.InteropServices;
+    using System.Runtime.Intrinsics;
+
+    internal static partial class Kernels
+    {
+        /// <summary>Most positions (over the phase rows) per chunk of <see cref="ConvImplicitGemm"/>; chunks are multiples of 32.</summary>
+        public const int ImplicitGemmChunk = 128;
+
+        /// <summary>Positions per chunk: the positions split evenly into the fewest chunks of at most 128, rounded up to 32.</summary>
+        public static int ImplicitGemmChunkLength(int positions)
+        {
+            int chunks = (positions + ImplicitGemmChunk - 1) / ImplicitGemmChunk;
+            return chunks == 0 ? 32 : ((positions + chunks - 1) / chunks + 31) / 32 * 32;
+        }
+
+        /// <summary>Floats past the staged input that a chunk's last tile may read (its results are dropped).</summary>
+        private const int ImplicitGemmSlack = ImplicitGemmChunk + 64;
+
+        [ThreadStatic] private static float[]? t_implicitStage;
+        [ThreadStatic] private static float[]? t_implicitOutput;
+
+        /// <summary>
+        /// Convolution as an implicit GEMM (see the top of ImplicitGemmConvKernels.cs). <paramref name="packedWeights"/> is
+        /// [ceil(filters / 12)][taps][12] (filters past the last zero); <paramref name="tapOffsets"/> is, per tap in the same
+        /// order, where it reads in the staged input (ConvPlanner.ImplicitGemmTapOffset). Bit p of <paramref name="phaseMask"/>
+        /// says whether stride phase p ((pd * sH + ph) * sW + pw) is read by some tap and so staged (-1: all). Bias may be
+        /// empty; clamp applies min(max(v, low), high) in the store.
+        /// </summary>
+        public static void ConvImplicitGemm(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> g, ReadOnlySpan<float> bias,
+            ReadOnlySpan<float> packedWeights, ReadOnlySpan<int> tapOffsets, int phaseMask, bool clamp, float low, float high)
+        {
+            if (Vector512.IsHardwareAccelerated)
+                ConvImplicitGemm<Width512, Vector512<float>>(x, y, g, bias, packedWeights, tapOffsets, phaseMask, clamp, low, high);
+            else if (Vector256.IsHardwareAccelerated)
+                ConvImplicitGemm<Width256, Vector256<float>>(x, y, g, bias, packedWeights, tapOffsets, phaseMask, clamp, low, high);
+            else if (Vector128.IsHardwareAccelerated)
+                ConvImplicitGemm<Width128, Vector128<float>>(x, y, g, bias, packedWeights, tapOffsets, phaseMask, clamp, low, high);
+            else
+                ConvImplicitGemm<ScalarWidth, float>(x, y, g, bias, packedWeights, tapOffsets, phaseMask, clamp, low, high);
+        }
+
+        /// <summary><see cref="ConvImplicitGemm"/> at one vector width (tests call each width directly).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void ConvImplicitGemm<W, V>(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<int> g, ReadOnlySpan<float> bias,
+            ReadOnlySpan<float> packedWeights, ReadOnlySpan<int> tapOffsets, int phaseMask, bool clamp, float low, float high)
+            where W : struct, IVectorWidth<V> where V : struct
+        {
+            CheckWindow(x, y, g);
+            int images = g[GeoImages], inChannels = g[GeoInChannels], filters = g[GeoOutChannels];
+            int inD = g[GeoIn], inH = g[GeoIn + 1], inW = g[GeoIn + 2], outD = g[GeoOut], outH = g[GeoOut + 1], outW = g[GeoOut + 2];
+            int kD = g[GeoKernel], kH = g[GeoKernel + 1], kW = g[GeoKernel + 2];
+            int sD = g[GeoStride], sH = g[GeoStride + 1], sW = g[GeoStride + 2];
+            int dD = g[GeoDilation], dH = g[GeoDilation + 1], dW = g[GeoDilation + 2];
+            int padD = g[GeoPadBegin], padH = g[GeoPadBegin + 1], padW = g[GeoPadBegin + 2];
+            long pD = (long)inD + padD + g[GeoPadEnd], pH = (long)inH + padH + g[GeoPadEnd + 1], pW = (long)inW + padW + g[GeoPadEnd + 2];
+            int count = tapOffsets.Length;
+            if (packedWeights.Length != GemmPackedLength(filters, count) || (!bias.IsEmpty && bias.Length != filters))
+                throw new ArgumentException("implicit GEMM conv data and geometry disagree");
+            // Every output window must lie inside the padded input (what ONNX's output size guarantees).
+            if ((outD - 1L) * sD + (kD - 1L) * dD >= pD || (outH - 1L) * sH + (kH - 1L) * dH >= pH || (outW - 1L) * sW + (kW - 1L) * dW >= pW)
+                throw new ArgumentException("implicit GEMM conv output windows leave the padded input");
+            int plane = outD * outH * outW, inPlane = inD * inH * inW;
+            if (plane == 0 || filters == 0) return;
+            // The stage: per channel sD x sH x sW phase volumes of lD x lH x lW floats, then the slack the last tiles read.
+            long lD = (pD + sD - 1) / sD, lH = (pH + sH - 1) / sH, lW = (pW + sW - 1) / sW, phaseVolume = lD * lH * lW;
+            long channelLength = phaseVolume * sD * sH * sW, stagedLength = inChannels * channelLength;
+            if (stagedLength + ImplicitGemmSlack > int.MaxValue / 2) throw new ArgumentException("implicit GEMM conv input too large to stage");
+            int rowLength = (int)lW, sliceLength = (int)(lH * lW);
+            int virtualPositions = (outD - 1) * sliceLength + (outH - 1) * rowLength + outW;
+            // Tap t reads stage[offset[t] + q] for q up to the last position's chunk: an offset in [0, limit] stays inside
+            // the stage and its slack (the generator places them, ConvPlanner.ImplicitGemmTapOffset).
+            long limit = stagedLength - virtualPositions;
+            for (int t = 0; t < count; t++)
+                if ((uint)tapOffsets[t] > limit) throw new ArgumentException("implicit GEMM conv tap offset outside the staged input");
+            // Positions over the phase rows up to the last output, in even chunks of at most 128, every tile full.
+            int chunk = ImplicitGemmChunkLength(virtualPositions);
+            int panels = (filters + GemmPanelRows - 1) / GemmPanelRows;
+            float[] stage = t_implicitStage is { } s && s.Length >= stagedLength + ImplicitGemmSlack ? s : (t_implicitStage = new float[stagedLength + ImplicitGemmSlack]);
+            float[] scratch = t_implicitOutput is { } r && r.Length >= panels * GemmPanelRows * ImplicitGemmChunk ? r : (t_implicitOutput = new float[panels * GemmPanelRows * ImplicitGemmChunk]);
+            bool twelveByTwo = typeof(W) == typeof(Width512) || (typeof(W) == typeof(Width128) && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported);
+            Span<float> biasPadded = stackalloc float[GemmPanelRows];
+            ref float stage0 = ref MemoryMarshal.GetArrayDataReference(stage);
+            ref float scratch0 = ref MemoryMarshal.GetArrayDataReference(scratch);
+            ref float weights0 = ref MemoryMarshal.GetReference(packedWeights);
+            ref int offsets0 = ref MemoryMarshal.GetReference(tapOffsets);
+            V lo = W.Broadcast(low), hi = W.Broadcast(high);
+            int pair = 2 * W.Count;
+            for (int n = 0; n < images; n++)
+            {
+                StageImplicitGemmInput(x.Slice(n * inChannels * inPlane, inChannels * inPlane), stage, inChannels, inD, inH, inW,
+                    padD, padH, padW, sD, sH, sW, (int)lD, (int)lH, (int)lW, (int)channelLength, phaseMask);
+                Span<float> image = y.Slice(n * filters * plane, filters * plane);
+                for (int q0 = 0; q0 < virtualPositions; q0 += chunk)
+                {
+                    for (int panel = 0; panel < panels; panel++)
+                    {
+                        int first = panel * GemmPanelRows;
+                        for (int i = 0; i < GemmPanelRows; i++) biasPadded[i] = !bias.IsEmpty && first + i < filters ? bias[first + i] : 0f;
+                        ref float pb = ref MemoryMarshal.GetReference(biasPadded);
+                        ref float a = ref Unsafe.Add(ref weights0, (nint)first * count);
+                        ref float c = ref Unsafe.Add(ref scratch0, (nint)first * chunk);
+                        for (int col = 0; col < chunk; col += pair)
+                        {
+                            if (twelveByTwo)
+                                ImplicitTile12x2<W, V>(ref a, count, ref stage0, ref offsets0, q0 + col, ref pb, ref Unsafe.Add(ref c, col), chunk, clamp, lo, hi);
+                            else
+                            {
+                                ImplicitTile6x2<W, V>(ref a, count, ref stage0, ref offsets0, q0 + col, ref pb, ref Unsafe.Add(ref c, col), chunk, clamp, lo, hi);
+                                ImplicitTile6x2<W, V>(ref Unsafe.Add(ref a, 6), count, ref stage0, ref offsets0, q0 + col, ref Unsafe.Add(ref pb, 6), ref Unsafe.Add(ref c, 6 * chunk + col), chunk, clamp, lo, hi);
+                            }
+                        }
+                    }
+                    // Copy out the chunk's valid positions: per output row it meets, the columns ow < outW.
+                    int q1 = Math.Min(q0 + chunk, virtualPositions);
+                    for (int rowStart = q0 / rowLength * rowLength; rowStart < q1; rowStart += rowLength)
+                    {
+                        int row = rowStart / rowLength, oh = row % (int)lH, od = row / (int)lH;
+                        if (oh >= outH) continue;
+                        int from = Math.Max(rowStart, q0), to = Math.Min(rowStart + outW, q1);
+                        if (to <= from) continue;
+                        int target = (od * outH + oh) * outW + (from - rowStart), length = to - from;
+                        for (int f = 0; f < filters; f++)
+                            scratch.AsSpan(f * chunk + (from - q0), length).CopyTo(image.Slice(f * plane + target, length));
+                    }
+                }
+            }
+        }
+
+        /// <summary>12 filters x 2 vectors of positions: 24 accumulators, per tap 2 loads at the tap's offset, 12 broadcasts, 24 FMAs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ImplicitTile12x2<W, V>(ref float a, int k, ref float stage, ref int offsets, int q, ref float bias, ref float c, nint ldc, bool clamp, V low, V high)
+            where W : struct, IVectorWidth<V> where V : struct
+        {
+            V c0_0 = W.Broadcast(Unsafe.Add(ref bias, 0)), c0_1 = c0_0;
+            V c1_0 = W.Broadcast(Unsafe.Add(ref bias, 1)), c1_1 = c1_0;
+            V c2_0 = W.Broadcast(Unsafe.Add(ref bias, 2)), c2_1 = c2_0;
+            V c3_0 = W.Broadcast(Unsafe.Add(ref bias, 3)), c3_1 = c3_0;
+            V c4_0 = W.Broadcast(Unsafe.Add(ref bias, 4)), c4_1 = c4_0;
+            V c5_0 = W.Broadcast(Unsafe.Add(ref bias, 5)), c5_1 = c5_0;
+            V c6_0 = W.Broadcast(Unsafe.Add(ref bias, 6)), c6_1 = c6_0;
+            V c7_0 = W.Broadcast(Unsafe.Add(ref bias, 7)), c7_1 = c7_0;
+            V c8_0 = W.Broadcast(Unsafe.Add(ref bias, 8)), c8_1 = c8_0;
+            V c9_0 = W.Broadcast(Unsafe.Add(ref bias, 9)), c9_1 = c9_0;
+            V c10_0 = W.Broadcast(Unsafe.Add(ref bias, 10)), c10_1 = c10_0;
+            V c11_0 = W.Broadcast(Unsafe.Add(ref bias, 11)), c11_1 = c11_0;
+            ref float b = ref Unsafe.Add(ref stage, q);
+            for (int p = 0; p < k; p++)
+            {
+                ref float bp = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, p));
+                V b0 = W.Load(ref bp), b1 = W.Load(ref bp, (nuint)W.Count);
+                V a0 = W.Broadcast(Unsafe.Add(ref a, 0)); c0_0 = W.MulAdd(a0, b0, c0_0); c0_1 = W.MulAdd(a0, b1, c0_1);
+                V a1 = W.Broadcast(Unsafe.Add(ref a, 1)); c1_0 = W.MulAdd(a1, b0, c1_0); c1_1 = W.MulAdd(a1, b1, c1_1);
+                V a2 = W.Broadcast(Unsafe.Add(ref a, 2)); c2_0 = W.MulAdd(a2, b0, c2_0); c2_1 = W.MulAdd(a2, b1, c2_1);
+                V a3 = W.Broadcast(Unsafe.Add(ref a, 3)); c3_0 = W.MulAdd(a3, b0, c3_0); c3_1 = W.MulAdd(a3, b1, c3_1);
+                V a4 = W.Broadcast(Unsafe.Add(ref a, 4)); c4_0 = W.MulAdd(a4, b0, c4_0); c4_1 = W.MulAdd(a4, b1, c4_1);
+                V a5 = W.Broadcast(Unsafe.Add(ref a, 5)); c5_0 = W.MulAdd(a5, b0, c5_0); c5_1 = W.MulAdd(a5, b1, c5_1);
+                V a6 = W.Broadcast(Unsafe.Add(ref a, 6)); c6_0 = W.MulAdd(a6, b0, c6_0); c6_1 = W.MulAdd(a6, b1, c6_1);
+                V a7 = W.Broadcast(Unsafe.Add(ref a, 7)); c7_0 = W.MulAdd(a7, b0, c7_0); c7_1 = W.MulAdd(a7, b1, c7_1);
+                V a8 = W.Broadcast(Unsafe.Add(ref a, 8)); c8_0 = W.MulAdd(a8, b0, c8_0); c8_1 = W.MulAdd(a8, b1, c8_1);
+                V a9 = W.Broadcast(Unsafe.Add(ref a, 9)); c9_0 = W.MulAdd(a9, b0, c9_0); c9_1 = W.MulAdd(a9, b1, c9_1);
+                V a10 = W.Broadcast(Unsafe.Add(ref a, 10)); c10_0 = W.MulAdd(a10, b0, c10_0); c10_1 = W.MulAdd(a10, b1, c10_1);
+                V a11 = W.Broadcast(Unsafe.Add(ref a, 11)); c11_0 = W.MulAdd(a11, b0, c11_0); c11_1 = W.MulAdd(a11, b1, c11_1);
+                a = ref Unsafe.Add(ref a, GemmPanelRows);
+            }
+            if (clamp)
+            {
+                c0_0 = W.Clamp(c0_0, low, high); c0_1 = W.Clamp(c0_1, low, high);
+                c1_0 = W.Clamp(c1_0, low, high); c1_1 = W.Clamp(c1_1, low, high);
+                c2_0 = W.Clamp(c2_0, low, high); c2_1 = W.Clamp(c2_1, low, high);
+                c3_0 = W.Clamp(c3_0, low, high); c3_1 = W.Clamp(c3_1, low, high);
+                c4_0 = W.Clamp(c4_0, low, high); c4_1 = W.Clamp(c4_1, low, high);
+                c5_0 = W.Clamp(c5_0, low, high); c5_1 = W.Clamp(c5_1, low, high);
+                c6_0 = W.Clamp(c6_0, low, high); c6_1 = W.Clamp(c6_1, low, high);
+                c7_0 = W.Clamp(c7_0, low, high); c7_1 = W.Clamp(c7_1, low, high);
+                c8_0 = W.Clamp(c8_0, low, high); c8_1 = W.Clamp(c8_1, low, high);
+                c9_0 = W.Clamp(c9_0, low, high); c9_1 = W.Clamp(c9_1, low, high);
+                c10_0 = W.Clamp(c10_0, low, high); c10_1 = W.Clamp(c10_1, low, high);
+                c11_0 = W.Clamp(c11_0, low, high); c11_1 = W.Clamp(c11_1, low, high);
+            }
+            nuint second = (nuint)W.Count;
+            W.Store(c0_0, ref c); W.Store(c0_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c1_0, ref c); W.Store(c1_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c2_0, ref c); W.Store(c2_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c3_0, ref c); W.Store(c3_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c4_0, ref c); W.Store(c4_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c5_0, ref c); W.Store(c5_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c6_0, ref c); W.Store(c6_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c7_0, ref c); W.Store(c7_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c8_0, ref c); W.Store(c8_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c9_0, ref c); W.Store(c9_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c10_0, ref c); W.Store(c10_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c11_0, ref c); W.Store(c11_1, ref c, second);
+        }
+
+        /// <summary>6 filters x 2 vectors of positions (16-register machines): 12 accumulators, per tap 2 loads, 6 broadcasts, 12 FMAs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ImplicitTile6x2<W, V>(ref float a, int k, ref float stage, ref int offsets, int q, ref float bias, ref float c, nint ldc, bool clamp, V low, V high)
+            where W : struct, IVectorWidth<V> where V : struct
+        {
+            V c0_0 = W.Broadcast(Unsafe.Add(ref bias, 0)), c0_1 = c0_0;
+            V c1_0 = W.Broadcast(Unsafe.Add(ref bias, 1)), c1_1 = c1_0;
+            V c2_0 = W.Broadcast(Unsafe.Add(ref bias, 2)), c2_1 = c2_0;
+            V c3_0 = W.Broadcast(Unsafe.Add(ref bias, 3)), c3_1 = c3_0;
+            V c4_0 = W.Broadcast(Unsafe.Add(ref bias, 4)), c4_1 = c4_0;
+            V c5_0 = W.Broadcast(Unsafe.Add(ref bias, 5)), c5_1 = c5_0;
+            ref float b = ref Unsafe.Add(ref stage, q);
+            for (int p = 0; p < k; p++)
+            {
+                ref float bp = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, p));
+                V b0 = W.Load(ref bp), b1 = W.Load(ref bp, (nuint)W.Count);
+                V a0 = W.Broadcast(Unsafe.Add(ref a, 0)); c0_0 = W.MulAdd(a0, b0, c0_0); c0_1 = W.MulAdd(a0, b1, c0_1);
+                V a1 = W.Broadcast(Unsafe.Add(ref a, 1)); c1_0 = W.MulAdd(a1, b0, c1_0); c1_1 = W.MulAdd(a1, b1, c1_1);
+                V a2 = W.Broadcast(Unsafe.Add(ref a, 2)); c2_0 = W.MulAdd(a2, b0, c2_0); c2_1 = W.MulAdd(a2, b1, c2_1);
+                V a3 = W.Broadcast(Unsafe.Add(ref a, 3)); c3_0 = W.MulAdd(a3, b0, c3_0); c3_1 = W.MulAdd(a3, b1, c3_1);
+                V a4 = W.Broadcast(Unsafe.Add(ref a, 4)); c4_0 = W.MulAdd(a4, b0, c4_0); c4_1 = W.MulAdd(a4, b1, c4_1);
+                V a5 = W.Broadcast(Unsafe.Add(ref a, 5)); c5_0 = W.MulAdd(a5, b0, c5_0); c5_1 = W.MulAdd(a5, b1, c5_1);
+                a = ref Unsafe.Add(ref a, GemmPanelRows);
+            }
+            if (clamp)
+            {
+                c0_0 = W.Clamp(c0_0, low, high); c0_1 = W.Clamp(c0_1, low, high);
+                c1_0 = W.Clamp(c1_0, low, high); c1_1 = W.Clamp(c1_1, low, high);
+                c2_0 = W.Clamp(c2_0, low, high); c2_1 = W.Clamp(c2_1, low, high);
+                c3_0 = W.Clamp(c3_0, low, high); c3_1 = W.Clamp(c3_1, low, high);
+                c4_0 = W.Clamp(c4_0, low, high); c4_1 = W.Clamp(c4_1, low, high);
+                c5_0 = W.Clamp(c5_0, low, high); c5_1 = W.Clamp(c5_1, low, high);
+            }
+            nuint second = (nuint)W.Count;
+            W.Store(c0_0, ref c); W.Store(c0_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c1_0, ref c); W.Store(c1_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c2_0, ref c); W.Store(c2_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c3_0, ref c); W.Store(c3_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c4_0, ref c); W.Store(c4_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c5_0, ref c); W.Store(c5_1, ref c, second);
+        }
+
+        /// <summary>
+        /// One image into the stage: per channel, per stride phase (pd, ph, pw) some tap reads, the padded coordinates
+        /// pd + sD * i (i &lt; lD), and so on; padding, and phase slots past the padded input, are zero (rewritten per call:
+        /// the buffer is shared). A phase no tap reads (a 1x1 stride-2 conv reads one of four) is not written.
+        /// </summary>
+        private static void StageImplicitGemmInput(ReadOnlySpan<float> image, Span<float> stage, int channels, int inD, int inH, int inW,
+            int padD, int padH, int padW, int sD, int sH, int sW, int lD, int lH, int lW, int channelLength, int phaseMask)
+        {
+            int phaseVolume = lD * lH * lW;
+            for (int c = 0; c < channels; c++)
+                for (int phD = 0; phD < sD; phD++)
+                    for (int phH = 0; phH < sH; phH++)
+                        for (int i = 0; i < lD; i++)
+                        {
+                            int id = phD + i * sD - padD;
+                            for (int j = 0; j < lH; j++)
+                            {
+                                int ih = phH + j * sH - padH;
+                                bool inside = (uint)id < (uint)inD && (uint)ih < (uint)inH;
+                                ReadOnlySpan<float> input = inside ? image.Slice(((c * inD + id) * inH + ih) * inW, inW) : default;
+                                for (int phW = 0; phW < sW; phW++)
+                                {
+                                    int phaseIndex = (phD * sH + phH) * sW + phW;
+                                    if (phaseIndex < 32 && (phaseMask & (1 << phaseIndex)) == 0) continue;
+                                    Span<float> row = stage.Slice(c * channelLength + ((phD * sH + phH) * sW + phW) * phaseVolume + (i * lH + j) * lW, lW);
+                                    if (!inside) { row.Clear(); continue; }
+                                    if (sW == 1)
+                                    {
+                                        // lW = padW + inW + the end pad.
+                                        row.Slice(0, padW).Clear();
+                                        input.CopyTo(row.Slice(padW));
+                                        row.Slice(padW + inW).Clear();
+                                        continue;
+                                    }
+                                    // Slot k holds padded column phW + k * sW, input column phW + k * sW - padW.
+                                    for (int k = 0; k < lW; k++)
+                                    {
+                                        int iw = phW + k * sW - padW;
+                                        row[k] = (uint)iw < (uint)inW ? input[iw] : 0f;
+                                    }
+                                }
+                            }
+                        }
+        }
+    }
+}
