@@ -22,6 +22,7 @@ namespace PrunedCodegen.Cli
             root.Add(PruneCommand.Create(ui));
             root.Add(FinetuneCommand.Create(ui));
             root.Add(FactorizeCommand.Create(ui));
+            root.Add(OptimizeCommand.Create(ui));
             root.Add(EvaluateCommand.Create(ui));
             root.Add(SweepCommand.Create(ui));
             root.Add(GenerateCommand.Create(ui));

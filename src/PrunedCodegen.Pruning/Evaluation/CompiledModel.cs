@@ -129,23 +129,49 @@ namespace PcgTool
         /// in turn, so that both see the same machine state): median ns per single-sample <c>Predict</c> of each, and the
         /// median of the per-round ratios baseline / candidate, which is steadier than the ratio of two separate medians.
         /// </summary>
-        public static (double BaselineNs, double CandidateNs, double SpeedUp) MeasureAgainst(CompiledModel baseline, CompiledModel candidate, Dataset data, int samples = 512, int rounds = 31)
+        public static (double BaselineNs, double CandidateNs, double SpeedUp) MeasureAgainst(CompiledModel baseline, CompiledModel candidate, Dataset data, int samples = 512, int rounds = 31) =>
+            MeasureAgainstAtBatch(baseline, candidate, data, batch: 1, samples, rounds);
+
+        /// <summary>
+        /// As above, with <paramref name="batch"/> samples per call: 1 times single-sample <c>Predict</c>, more times
+        /// <c>PredictBatch</c> over that many samples (the first of the data, repeated if it has fewer). Ns are per sample.
+        /// </summary>
+        public static (double BaselineNs, double CandidateNs, double SpeedUp) MeasureAgainstAtBatch(CompiledModel baseline, CompiledModel candidate, Dataset data, int batch, int samples = 512, int rounds = 31)
         {
+            if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), "a batch has at least one sample");
             baseline.CheckWidth(data);
             candidate.CheckWidth(data);
             int n = Math.Max(1, Math.Min(samples, data.Rows));
-            baseline.TimeRound(data, n); // warm-up: JIT, static data
-            candidate.TimeRound(data, n);
+            float[]? batchInput = batch == 1 ? null : BatchOf(data, batch);
+            double Time(CompiledModel m) => batchInput == null ? m.TimeRound(data, n) : m.TimeBatches(batchInput, batch, Math.Max(1, n / batch));
+            Time(baseline); // warm-up: JIT, static data
+            Time(candidate);
             var a = new double[rounds];
             var b = new double[rounds];
             var ratios = new double[rounds];
             for (int r = 0; r < rounds; r++)
             {
-                a[r] = baseline.TimeRound(data, n);
-                b[r] = candidate.TimeRound(data, n);
+                a[r] = Time(baseline);
+                b[r] = Time(candidate);
                 ratios[r] = a[r] / b[r];
             }
             return (Median(a), Median(b), Median(ratios));
+        }
+
+        private static float[] BatchOf(Dataset data, int batch)
+        {
+            var input = new float[(long)batch * data.Width];
+            for (int i = 0; i < batch; i++)
+                Array.Copy(data.Features, (long)(i % data.Rows) * data.Width, input, (long)i * data.Width, data.Width);
+            return input;
+        }
+
+        private double TimeBatches(float[] input, int batch, int calls)
+        {
+            var output = new float[(long)batch * OutputLength];
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++) _predictBatch(input, output);
+            return Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1e6 / ((long)calls * batch);
         }
 
         private double TimeRound(Dataset data, int n)

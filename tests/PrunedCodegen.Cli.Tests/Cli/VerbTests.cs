@@ -17,6 +17,8 @@ namespace PrunedCodegen.Cli.Tests.Cli
         [InlineData("evaluate")]
         [InlineData("sweep")]
         [InlineData("generate")]
+        [InlineData("factorize")]
+        [InlineData("optimize")]
         public void Every_verb_has_help_with_examples(string verb)
         {
             var r = PcgRunner.Run(verb, "--help");
@@ -137,6 +139,20 @@ namespace PrunedCodegen.Cli.Tests.Cli
             var r = PcgRunner.Run("generate", Fixtures.PrunedModel, "-o", Path.Combine(dir, "M.g.cs"));
             Assert.Equal(ExitCodes.OutputRefused, r.ExitCode);
             Assert.False(File.Exists(Path.Combine(dir, "M.g.cs")));
+        }
+
+        [Fact]
+        public void Generate_shows_warnings_on_stderr()
+        {
+            // An opset newer than the generator knows compiles, with warning PCG0023 (the compiler would show it too).
+            var model = OnnxReader.Read(File.ReadAllBytes(Fixtures.DenseModel));
+            model.OpsetImports.Single(o => o.Domain.Length == 0 || o.Domain == "ai.onnx").Version = 99;
+            string dir = Fixtures.TempDir(), path = Path.Combine(dir, "future.onnx");
+            File.WriteAllBytes(path, OnnxWriter.Write(model));
+            var r = PcgRunner.Run("generate", path, "-o", Path.Combine(dir, "Future.g.cs"));
+            Assert.True(r.ExitCode == 0, r.Error);
+            Assert.Contains("warning PCG0023: future.onnx: the model imports ONNX opset 99", r.Error);
+            Assert.True(File.Exists(Path.Combine(dir, "Future.g.cs")));
         }
 
         [Fact]
