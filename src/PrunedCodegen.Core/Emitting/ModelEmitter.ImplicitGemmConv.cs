@@ -21,7 +21,7 @@ namespace PrunedCodegen.Emitting
             _w.Line();
 
             var used = ConvPlanner.ImplicitGemmTaps(c);
-            int filters = g.OutChannels, rows = KernelPlanner.GemmPanelRows, panels = (filters + rows - 1) / rows, volume = g.KernelVolume, count = used.Count;
+            int filters = g.OutChannels, rows = ConvPlanner.ImplicitGemmPanelRows, panels = (filters + rows - 1) / rows, volume = g.KernelVolume, count = used.Count;
             var offsets = new List<int>(count);
             foreach (int row in used)
             {
@@ -34,13 +34,13 @@ namespace PrunedCodegen.Emitting
                     packed[(m / rows) * count * rows + t * rows + m % rows] = c.Weights![m * c.FilterLength + used[t]];
             _w.Line("// Window: images, in channels, in D/H/W, out channels, out D/H/W, kernel D/H/W, strides, begin pads, dilations, end pads.");
             EmitIntData($"{layer}_Geometry", g.ToTable());
-            _w.Line($"// {I(count)} of {I(c.FilterLength)} taps (taps zero in every filter left out): each one's offset into the staged input; their weights packed for the GEMM micro-kernel: [{I(panels)} panels][{I(count)} taps][{I(rows)} filters], zero-padded.");
+            _w.Line($"// {I(count)} of {I(c.FilterLength)} taps (taps zero in every filter left out): each one's offset into the staged input; their weights packed for the register tiles: [{I(panels)} panels][{I(count)} taps][{I(rows)} filters], zero-padded.");
             EmitIntData($"{layer}_ImplicitGemmOffsets", offsets);
             EmitFloatData($"{layer}_ImplicitGemmWeights", packed);
             if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
         }
 
         private string DescribeImplicitGemmKernel(ConvOp c, ConvPlan plan) =>
-            $"implicit GEMM over any map size: the GEMM micro-kernel's register tiles of {I(KernelPlanner.GemmPanelRows)} filters (panels packed at build time) x 2 vectors of positions, each of the {I(plan.ImplicitGemmTaps)} used taps (taps zero in every filter left out) read at its offset in a per-thread staged input (padding explicit{(c.Geometry.Stride[2] > 1 || c.Geometry.Stride[1] > 1 ? ", stride phases split" : "")}), chunks of {I(ConvPlanner.ImplicitGemmChunk)} positions copied out, every weight of a used tap multiplied (Vector512/256/128, scalar fallback), bias{(FusedInDepthwise(c.Activation) ? " and " + c.Activation.Kind : "")} fused into the store";
+            $"implicit GEMM over any map size: register tiles of {I(ConvPlanner.ImplicitGemmPanelRows)} filters (panels packed at build time) x 3 vectors of positions as in the GEMM micro-kernel, each of the {I(plan.ImplicitGemmTaps)} used taps (taps zero in every filter left out) read at its offset in a per-thread staged input (padding explicit{(c.Geometry.Stride[2] > 1 || c.Geometry.Stride[1] > 1 ? ", stride phases split" : "")}), chunks of {I(ConvPlanner.ImplicitGemmChunk)} positions copied out, every weight of a used tap multiplied (Vector512/256/128, scalar fallback), bias{(FusedInDepthwise(c.Activation) ? " and " + c.Activation.Kind : "")} fused into the store";
     }
 }

@@ -8,17 +8,18 @@ namespace PrunedCodegen.Planning
     // register tiles (Runtime/ImplicitGemmConvKernels.cs): where it applies, the taps it multiplies, and its cost.
     internal static partial class ConvPlanner
     {
-        /// <summary>Most positions over the phase rows per chunk (mirrors Kernels.ImplicitGemmChunk and its chunk length).</summary>
-        public const int ImplicitGemmChunk = 128;
+        /// <summary>Most positions over the phase rows per chunk and filters per panel (mirror Kernels.ImplicitGemmChunk, ImplicitGemmPanelRows).</summary>
+        public const int ImplicitGemmChunk = 144, ImplicitGemmPanelRows = 8;
 
+        /// <summary>Positions per chunk (mirrors Kernels.ImplicitGemmChunkLength): even chunks of at most 144, rounded up to 48.</summary>
         public static int ImplicitGemmChunkLength(long positions)
         {
             long chunks = (positions + ImplicitGemmChunk - 1) / ImplicitGemmChunk;
-            return chunks == 0 ? 32 : (int)(((positions + chunks - 1) / chunks + 31) / 32 * 32);
+            return chunks == 0 ? 48 : (int)(((positions + chunks - 1) / chunks + 47) / 48 * 48);
         }
 
         /// <summary>
-        /// One 12 x 2 register-tile step (a tap: 2 loads, 12 broadcasts, 24 FMAs), per staged input float (the padded copy;
+        /// One 8 x 3 register-tile step (a tap: 3 loads, 8 broadcasts, 24 FMAs), per staged input float (the padded copy;
         /// strided when the W stride splits columns into phases), and per copied-out row segment of one filter. Fitted on
         /// Zen 5 (kernel-only timing, both kernels interleaved, 10th percentile of 41 rounds, load 12-15) so that the ratio
         /// to the direct kernel's estimate (ConvPlanner.Direct.cs) follows the measured ratio on 11 layers of ResNet-8,
@@ -91,8 +92,8 @@ namespace PrunedCodegen.Planning
         }
 
         /// <summary>
-        /// Per image: the staging copy; per chunk of up to 128 positions over the phase rows (the padding and phase slack columns
-        /// computed and dropped) the 12 x 2 tile steps over the used taps for every 12-filter panel, and per filter the copy
+        /// Per image: the staging copy; per chunk of up to 144 positions over the phase rows (the padding and phase slack columns
+        /// computed and dropped) the 8 x 3 tile steps over the used taps for every 8-filter panel, and per filter the copy
         /// of each output-row segment the chunk meets.
         /// </summary>
         public static double ImplicitGemmCost(ConvOp conv, int usedTaps)
@@ -108,10 +109,10 @@ namespace PrunedCodegen.Planning
             long positions = (g.Out[0] - 1) * lH * lW + (g.Out[1] - 1) * lW + g.Out[2];
             int chunk = ImplicitGemmChunkLength(positions);
             double chunks = Math.Ceiling(positions / (double)chunk);
-            int panels = (g.OutChannels + 11) / 12;
+            int panels = (g.OutChannels + ImplicitGemmPanelRows - 1) / ImplicitGemmPanelRows;
             double segmentsPerChunk = Math.Ceiling(chunk / (double)lW) + 1;
             double stage = g.InChannels * ImplicitGemmChannelLength(g) * (g.Stride[2] > 1 ? NsPerImplicitGemmStridedFloat : NsPerImplicitGemmStagedFloat);
-            double perChunk = (double)panels * usedTaps * (chunk / 32) * NsPerImplicitGemmStep + g.OutChannels * segmentsPerChunk * NsPerImplicitGemmSegment;
+            double perChunk = (double)panels * usedTaps * (chunk / 48) * NsPerImplicitGemmStep + g.OutChannels * segmentsPerChunk * NsPerImplicitGemmSegment;
             return g.Images * (stage + chunks * perChunk);
         }
     }

@@ -25,7 +25,7 @@ namespace PrunedCodegen.Planning
         DepthwisePlanes,
         /// <summary>Depthwise, one filter per channel, 1-D/2-D, any size: vectorised across channels over a channels-last (HWC) stage of the padded input, 4 positions x 1 vector of channels per tile, no per-channel overhead.</summary>
         DepthwiseChannels,
-        /// <summary>Ungrouped, any size, stride, dilation and padding: an implicit GEMM in the GEMM micro-kernel's 12 x 2 register tiles, each tap read at its offset in a staged input (taps zero in every filter left out).</summary>
+        /// <summary>Ungrouped, any size, stride, dilation and padding: an implicit GEMM in 8-filter x 3-vector register tiles, each tap read at its offset in a staged input (taps zero in every filter left out).</summary>
         ImplicitGemm,
     }
 

@@ -57,11 +57,11 @@ public static class ImplicitGemmShim
             var used = Enumerable.Range(0, per).Where(row => Enumerable.Range(0, m).Any(f => weights[f * per + row] != 0f)).ToList();
             var offsets = used.Select(row => ConvPlanner.ImplicitGemmTapOffset(g, row / volume, row % volume / (kH * kW), row % (kH * kW) / kW, row % kW)).ToArray();
             int mask = ConvPlanner.ImplicitGemmPhaseMask(g, used);
-            int panels = (m + 11) / 12;
-            var packed = new float[panels * used.Count * 12];
+            int panels = (m + 7) / 8;
+            var packed = new float[panels * used.Count * 8];
             for (int f = 0; f < m; f++)
                 for (int t = 0; t < used.Count; t++)
-                    packed[f / 12 * used.Count * 12 + t * 12 + f % 12] = weights[f * per + used[t]];
+                    packed[f / 8 * used.Count * 8 + t * 8 + f % 8] = weights[f * per + used[t]];
 
             int plane = outD * outH * outW;
             var expected = new float[2 * m * plane];
@@ -98,7 +98,7 @@ public static class ImplicitGemmShim
         {
             var g = new WindowGeometry { Images = 1, InChannels = 1, OutChannels = 1, In = new[] { 1, 4, 4 }, Out = new[] { 1, 4, 4 }, Rank = 2 };
             var e = Assert.Throws<ArgumentException>(() => KernelHarness.Invoke(s_shim.Value, "Run", "128", new float[16], new float[16], g.ToTable(),
-                Array.Empty<float>(), new float[12], new[] { 1 }, -1, false, 0f, 0f));
+                Array.Empty<float>(), new float[8], new[] { 1 }, -1, false, 0f, 0f));
             Assert.Contains("outside the staged input", e.Message);
         }
     }

@@ -7,11 +7,12 @@
 // in the per-thread buffer with its zero padding explicit and each padded axis split into its stride phases (padded
 // coordinate j goes to phase j % s at j / s). In that stage, output positions numbered over the phase rows
 // (q = (od * lH + oh) * lW + ow, ow < lW) read, for each tap, consecutive floats from the tap's own offset:
-// X[t][q] = stage[offset[t] + q]. So a register tile of 12 filters x 2 vectors of positions runs exactly as the GEMM
-// micro-kernel's (Runtime/GemmKernels.cs), with B's row t found through offset[t] instead of t * ldb: per tap 2 vector
-// loads, 12 broadcasts of the packed weights, 24 FMAs (AVX2/SSE: two 6 x 2 tiles, 16 registers). The positions past the
-// output row (ow >= outW, the padding and phase slack) are computed and dropped: each chunk of up to 128 positions lands in a
-// per-thread scratch of [filters][chunk], and its valid row segments are copied out, bias and ReLU/Clip applied in the tile's
+// X[t][q] = stage[offset[t] + q]. So a register tile runs as the GEMM micro-kernel's (Runtime/GemmKernels.cs), with B's
+// row t found through offset[t] instead of t * ldb. The tile is 8 filters x 3 vectors of positions: per tap 3 vector
+// loads, 8 broadcasts of the packed weights, 24 FMAs in 24 independent accumulators (AVX2/SSE: two 4 x 3 tiles, 16
+// registers); 8-filter panels waste nothing on the 8/16/24/32/64-filter layers CNNs have (12-row panels waste a third of
+// 16). The positions past the output row (ow >= outW, the padding and phase slack) are computed and dropped: each chunk of
+// up to 144 positions lands in a per-thread scratch of [filters][chunk], and its valid row segments are copied out, bias and ReLU/Clip applied in the tile's
 // store. Taps zero in every filter are left out at build time (dead input channels cost nothing); every other weight is
 // multiplied, zero or not. Unlike the direct kernel, the positions form one flat GEMM dimension, so 8x8 maps and stride 2
 // run full-width vectors.
@@ -24,25 +25,31 @@ namespace PrunedCodegen.Generated
 
     internal static partial class Kernels
     {
-        /// <summary>Most positions (over the phase rows) per chunk of <see cref="ConvImplicitGemm"/>; chunks are multiples of 32.</summary>
-        public const int ImplicitGemmChunk = 128;
+        /// <summary>Filters per packed weight panel of <see cref="ConvImplicitGemm"/> (the register tile's height).</summary>
+        public const int ImplicitGemmPanelRows = 8;
 
-        /// <summary>Positions per chunk: the positions split evenly into the fewest chunks of at most 128, rounded up to 32.</summary>
+        /// <summary>Most positions (over the phase rows) per chunk; chunks are multiples of 48 (3 Vector512, 6 Vector256, ...).</summary>
+        public const int ImplicitGemmChunk = 144;
+
+        /// <summary>Positions per chunk: the positions split evenly into the fewest chunks of at most 144, rounded up to 48.</summary>
         public static int ImplicitGemmChunkLength(int positions)
         {
             int chunks = (positions + ImplicitGemmChunk - 1) / ImplicitGemmChunk;
-            return chunks == 0 ? 32 : ((positions + chunks - 1) / chunks + 31) / 32 * 32;
+            return chunks == 0 ? 48 : ((positions + chunks - 1) / chunks + 47) / 48 * 48;
         }
 
+        /// <summary>Floats of the packed weight panels: [ceil(filters / 8)][taps][8].</summary>
+        public static int ImplicitGemmPackedLength(int filters, int taps) => (filters + ImplicitGemmPanelRows - 1) / ImplicitGemmPanelRows * ImplicitGemmPanelRows * taps;
+
         /// <summary>Floats past the staged input that a chunk's last tile may read (its results are dropped).</summary>
-        private const int ImplicitGemmSlack = ImplicitGemmChunk + 64;
+        private const int ImplicitGemmSlack = ImplicitGemmChunk + 96;
 
         [ThreadStatic] private static float[]? t_implicitStage;
         [ThreadStatic] private static float[]? t_implicitOutput;
 
         /// <summary>
         /// Convolution as an implicit GEMM (see the top of ImplicitGemmConvKernels.cs). <paramref name="packedWeights"/> is
-        /// [ceil(filters / 12)][taps][12] (filters past the last zero); <paramref name="tapOffsets"/> is, per tap in the same
+        /// [ceil(filters / 8)][taps][8] (filters past the last zero); <paramref name="tapOffsets"/> is, per tap in the same
         /// order, where it reads in the staged input (ConvPlanner.ImplicitGemmTapOffset). Bit p of <paramref name="phaseMask"/>
         /// says whether stride phase p ((pd * sH + ph) * sW + pw) is read by some tap and so staged (-1: all). Bias may be
         /// empty; clamp applies min(max(v, low), high) in the store.
@@ -75,7 +82,7 @@ namespace PrunedCodegen.Generated
             int padD = g[GeoPadBegin], padH = g[GeoPadBegin + 1], padW = g[GeoPadBegin + 2];
             long pD = (long)inD + padD + g[GeoPadEnd], pH = (long)inH + padH + g[GeoPadEnd + 1], pW = (long)inW + padW + g[GeoPadEnd + 2];
             int count = tapOffsets.Length;
-            if (packedWeights.Length != GemmPackedLength(filters, count) || (!bias.IsEmpty && bias.Length != filters))
+            if (packedWeights.Length != ImplicitGemmPackedLength(filters, count) || (!bias.IsEmpty && bias.Length != filters))
                 throw new ArgumentException("implicit GEMM conv data and geometry disagree");
             // Every output window must lie inside the padded input (what ONNX's output size guarantees).
             if ((outD - 1L) * sD + (kD - 1L) * dD >= pD || (outH - 1L) * sH + (kH - 1L) * dH >= pH || (outW - 1L) * sW + (kW - 1L) * dW >= pW)
@@ -93,19 +100,20 @@ namespace PrunedCodegen.Generated
             long limit = stagedLength - virtualPositions;
             for (int t = 0; t < count; t++)
                 if ((uint)tapOffsets[t] > limit) throw new ArgumentException("implicit GEMM conv tap offset outside the staged input");
-            // Positions over the phase rows up to the last output, in even chunks of at most 128, every tile full.
+            // Positions over the phase rows up to the last output, in even chunks of at most 144, every tile full.
             int chunk = ImplicitGemmChunkLength(virtualPositions);
-            int panels = (filters + GemmPanelRows - 1) / GemmPanelRows;
+            int panels = (filters + ImplicitGemmPanelRows - 1) / ImplicitGemmPanelRows;
             float[] stage = t_implicitStage is { } s && s.Length >= stagedLength + ImplicitGemmSlack ? s : (t_implicitStage = new float[stagedLength + ImplicitGemmSlack]);
-            float[] scratch = t_implicitOutput is { } r && r.Length >= panels * GemmPanelRows * ImplicitGemmChunk ? r : (t_implicitOutput = new float[panels * GemmPanelRows * ImplicitGemmChunk]);
-            bool twelveByTwo = typeof(W) == typeof(Width512) || (typeof(W) == typeof(Width128) && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported);
-            Span<float> biasPadded = stackalloc float[GemmPanelRows];
+            float[] scratch = t_implicitOutput is { } r && r.Length >= panels * ImplicitGemmPanelRows * ImplicitGemmChunk ? r : (t_implicitOutput = new float[panels * ImplicitGemmPanelRows * ImplicitGemmChunk]);
+            // 32 vector registers (AVX-512, NEON) hold the 24 accumulators of an 8 x 3 tile; 16 (AVX2, SSE) hold 4 x 3.
+            bool eightByThree = typeof(W) == typeof(Width512) || (typeof(W) == typeof(Width128) && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported);
+            Span<float> biasPadded = stackalloc float[ImplicitGemmPanelRows];
             ref float stage0 = ref MemoryMarshal.GetArrayDataReference(stage);
             ref float scratch0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             ref float weights0 = ref MemoryMarshal.GetReference(packedWeights);
             ref int offsets0 = ref MemoryMarshal.GetReference(tapOffsets);
             V lo = W.Broadcast(low), hi = W.Broadcast(high);
-            int pair = 2 * W.Count;
+            int triple = 3 * W.Count;
             for (int n = 0; n < images; n++)
             {
                 StageImplicitGemmInput(x.Slice(n * inChannels * inPlane, inChannels * inPlane), stage, inChannels, inD, inH, inW,
@@ -115,19 +123,19 @@ namespace PrunedCodegen.Generated
                 {
                     for (int panel = 0; panel < panels; panel++)
                     {
-                        int first = panel * GemmPanelRows;
-                        for (int i = 0; i < GemmPanelRows; i++) biasPadded[i] = !bias.IsEmpty && first + i < filters ? bias[first + i] : 0f;
+                        int first = panel * ImplicitGemmPanelRows;
+                        for (int i = 0; i < ImplicitGemmPanelRows; i++) biasPadded[i] = !bias.IsEmpty && first + i < filters ? bias[first + i] : 0f;
                         ref float pb = ref MemoryMarshal.GetReference(biasPadded);
                         ref float a = ref Unsafe.Add(ref weights0, (nint)first * count);
                         ref float c = ref Unsafe.Add(ref scratch0, (nint)first * chunk);
-                        for (int col = 0; col < chunk; col += pair)
+                        for (int col = 0; col < chunk; col += triple)
                         {
-                            if (twelveByTwo)
-                                ImplicitTile12x2<W, V>(ref a, count, ref stage0, ref offsets0, q0 + col, ref pb, ref Unsafe.Add(ref c, col), chunk, clamp, lo, hi);
+                            if (eightByThree)
+                                ImplicitTile8x3<W, V>(ref a, count, ref stage0, ref offsets0, q0 + col, ref pb, ref Unsafe.Add(ref c, col), chunk, clamp, lo, hi);
                             else
                             {
-                                ImplicitTile6x2<W, V>(ref a, count, ref stage0, ref offsets0, q0 + col, ref pb, ref Unsafe.Add(ref c, col), chunk, clamp, lo, hi);
-                                ImplicitTile6x2<W, V>(ref Unsafe.Add(ref a, 6), count, ref stage0, ref offsets0, q0 + col, ref Unsafe.Add(ref pb, 6), ref Unsafe.Add(ref c, 6 * chunk + col), chunk, clamp, lo, hi);
+                                ImplicitTile4x3<W, V>(ref a, count, ref stage0, ref offsets0, q0 + col, ref pb, ref Unsafe.Add(ref c, col), chunk, clamp, lo, hi);
+                                ImplicitTile4x3<W, V>(ref Unsafe.Add(ref a, 4), count, ref stage0, ref offsets0, q0 + col, ref Unsafe.Add(ref pb, 4), ref Unsafe.Add(ref c, 4 * chunk + col), chunk, clamp, lo, hi);
                             }
                         }
                     }
@@ -147,112 +155,88 @@ namespace PrunedCodegen.Generated
             }
         }
 
-        /// <summary>12 filters x 2 vectors of positions: 24 accumulators, per tap 2 loads at the tap's offset, 12 broadcasts, 24 FMAs.</summary>
+        /// <summary>8 filters x 3 vectors of positions: 24 accumulators, per tap 3 loads at the tap's offset, 8 broadcasts, 24 FMAs.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ImplicitTile12x2<W, V>(ref float a, int k, ref float stage, ref int offsets, int q, ref float bias, ref float c, nint ldc, bool clamp, V low, V high)
+        private static void ImplicitTile8x3<W, V>(ref float a, int k, ref float stage, ref int offsets, int q, ref float bias, ref float c, nint ldc, bool clamp, V low, V high)
             where W : struct, IVectorWidth<V> where V : struct
         {
-            V c0_0 = W.Broadcast(Unsafe.Add(ref bias, 0)), c0_1 = c0_0;
-            V c1_0 = W.Broadcast(Unsafe.Add(ref bias, 1)), c1_1 = c1_0;
-            V c2_0 = W.Broadcast(Unsafe.Add(ref bias, 2)), c2_1 = c2_0;
-            V c3_0 = W.Broadcast(Unsafe.Add(ref bias, 3)), c3_1 = c3_0;
-            V c4_0 = W.Broadcast(Unsafe.Add(ref bias, 4)), c4_1 = c4_0;
-            V c5_0 = W.Broadcast(Unsafe.Add(ref bias, 5)), c5_1 = c5_0;
-            V c6_0 = W.Broadcast(Unsafe.Add(ref bias, 6)), c6_1 = c6_0;
-            V c7_0 = W.Broadcast(Unsafe.Add(ref bias, 7)), c7_1 = c7_0;
-            V c8_0 = W.Broadcast(Unsafe.Add(ref bias, 8)), c8_1 = c8_0;
-            V c9_0 = W.Broadcast(Unsafe.Add(ref bias, 9)), c9_1 = c9_0;
-            V c10_0 = W.Broadcast(Unsafe.Add(ref bias, 10)), c10_1 = c10_0;
-            V c11_0 = W.Broadcast(Unsafe.Add(ref bias, 11)), c11_1 = c11_0;
+            V c0_0 = W.Broadcast(Unsafe.Add(ref bias, 0)), c0_1 = c0_0, c0_2 = c0_0;
+            V c1_0 = W.Broadcast(Unsafe.Add(ref bias, 1)), c1_1 = c1_0, c1_2 = c1_0;
+            V c2_0 = W.Broadcast(Unsafe.Add(ref bias, 2)), c2_1 = c2_0, c2_2 = c2_0;
+            V c3_0 = W.Broadcast(Unsafe.Add(ref bias, 3)), c3_1 = c3_0, c3_2 = c3_0;
+            V c4_0 = W.Broadcast(Unsafe.Add(ref bias, 4)), c4_1 = c4_0, c4_2 = c4_0;
+            V c5_0 = W.Broadcast(Unsafe.Add(ref bias, 5)), c5_1 = c5_0, c5_2 = c5_0;
+            V c6_0 = W.Broadcast(Unsafe.Add(ref bias, 6)), c6_1 = c6_0, c6_2 = c6_0;
+            V c7_0 = W.Broadcast(Unsafe.Add(ref bias, 7)), c7_1 = c7_0, c7_2 = c7_0;
             ref float b = ref Unsafe.Add(ref stage, q);
+            nuint second = (nuint)W.Count, third = (nuint)(2 * W.Count);
             for (int p = 0; p < k; p++)
             {
                 ref float bp = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, p));
-                V b0 = W.Load(ref bp), b1 = W.Load(ref bp, (nuint)W.Count);
-                V a0 = W.Broadcast(Unsafe.Add(ref a, 0)); c0_0 = W.MulAdd(a0, b0, c0_0); c0_1 = W.MulAdd(a0, b1, c0_1);
-                V a1 = W.Broadcast(Unsafe.Add(ref a, 1)); c1_0 = W.MulAdd(a1, b0, c1_0); c1_1 = W.MulAdd(a1, b1, c1_1);
-                V a2 = W.Broadcast(Unsafe.Add(ref a, 2)); c2_0 = W.MulAdd(a2, b0, c2_0); c2_1 = W.MulAdd(a2, b1, c2_1);
-                V a3 = W.Broadcast(Unsafe.Add(ref a, 3)); c3_0 = W.MulAdd(a3, b0, c3_0); c3_1 = W.MulAdd(a3, b1, c3_1);
-                V a4 = W.Broadcast(Unsafe.Add(ref a, 4)); c4_0 = W.MulAdd(a4, b0, c4_0); c4_1 = W.MulAdd(a4, b1, c4_1);
-                V a5 = W.Broadcast(Unsafe.Add(ref a, 5)); c5_0 = W.MulAdd(a5, b0, c5_0); c5_1 = W.MulAdd(a5, b1, c5_1);
-                V a6 = W.Broadcast(Unsafe.Add(ref a, 6)); c6_0 = W.MulAdd(a6, b0, c6_0); c6_1 = W.MulAdd(a6, b1, c6_1);
-                V a7 = W.Broadcast(Unsafe.Add(ref a, 7)); c7_0 = W.MulAdd(a7, b0, c7_0); c7_1 = W.MulAdd(a7, b1, c7_1);
-                V a8 = W.Broadcast(Unsafe.Add(ref a, 8)); c8_0 = W.MulAdd(a8, b0, c8_0); c8_1 = W.MulAdd(a8, b1, c8_1);
-                V a9 = W.Broadcast(Unsafe.Add(ref a, 9)); c9_0 = W.MulAdd(a9, b0, c9_0); c9_1 = W.MulAdd(a9, b1, c9_1);
-                V a10 = W.Broadcast(Unsafe.Add(ref a, 10)); c10_0 = W.MulAdd(a10, b0, c10_0); c10_1 = W.MulAdd(a10, b1, c10_1);
-                V a11 = W.Broadcast(Unsafe.Add(ref a, 11)); c11_0 = W.MulAdd(a11, b0, c11_0); c11_1 = W.MulAdd(a11, b1, c11_1);
-                a = ref Unsafe.Add(ref a, GemmPanelRows);
+                V b0 = W.Load(ref bp), b1 = W.Load(ref bp, second), b2 = W.Load(ref bp, third);
+                V a0 = W.Broadcast(Unsafe.Add(ref a, 0)); c0_0 = W.MulAdd(a0, b0, c0_0); c0_1 = W.MulAdd(a0, b1, c0_1); c0_2 = W.MulAdd(a0, b2, c0_2);
+                V a1 = W.Broadcast(Unsafe.Add(ref a, 1)); c1_0 = W.MulAdd(a1, b0, c1_0); c1_1 = W.MulAdd(a1, b1, c1_1); c1_2 = W.MulAdd(a1, b2, c1_2);
+                V a2 = W.Broadcast(Unsafe.Add(ref a, 2)); c2_0 = W.MulAdd(a2, b0, c2_0); c2_1 = W.MulAdd(a2, b1, c2_1); c2_2 = W.MulAdd(a2, b2, c2_2);
+                V a3 = W.Broadcast(Unsafe.Add(ref a, 3)); c3_0 = W.MulAdd(a3, b0, c3_0); c3_1 = W.MulAdd(a3, b1, c3_1); c3_2 = W.MulAdd(a3, b2, c3_2);
+                V a4 = W.Broadcast(Unsafe.Add(ref a, 4)); c4_0 = W.MulAdd(a4, b0, c4_0); c4_1 = W.MulAdd(a4, b1, c4_1); c4_2 = W.MulAdd(a4, b2, c4_2);
+                V a5 = W.Broadcast(Unsafe.Add(ref a, 5)); c5_0 = W.MulAdd(a5, b0, c5_0); c5_1 = W.MulAdd(a5, b1, c5_1); c5_2 = W.MulAdd(a5, b2, c5_2);
+                V a6 = W.Broadcast(Unsafe.Add(ref a, 6)); c6_0 = W.MulAdd(a6, b0, c6_0); c6_1 = W.MulAdd(a6, b1, c6_1); c6_2 = W.MulAdd(a6, b2, c6_2);
+                V a7 = W.Broadcast(Unsafe.Add(ref a, 7)); c7_0 = W.MulAdd(a7, b0, c7_0); c7_1 = W.MulAdd(a7, b1, c7_1); c7_2 = W.MulAdd(a7, b2, c7_2);
+                a = ref Unsafe.Add(ref a, ImplicitGemmPanelRows);
             }
             if (clamp)
             {
-                c0_0 = W.Clamp(c0_0, low, high); c0_1 = W.Clamp(c0_1, low, high);
-                c1_0 = W.Clamp(c1_0, low, high); c1_1 = W.Clamp(c1_1, low, high);
-                c2_0 = W.Clamp(c2_0, low, high); c2_1 = W.Clamp(c2_1, low, high);
-                c3_0 = W.Clamp(c3_0, low, high); c3_1 = W.Clamp(c3_1, low, high);
-                c4_0 = W.Clamp(c4_0, low, high); c4_1 = W.Clamp(c4_1, low, high);
-                c5_0 = W.Clamp(c5_0, low, high); c5_1 = W.Clamp(c5_1, low, high);
-                c6_0 = W.Clamp(c6_0, low, high); c6_1 = W.Clamp(c6_1, low, high);
-                c7_0 = W.Clamp(c7_0, low, high); c7_1 = W.Clamp(c7_1, low, high);
-                c8_0 = W.Clamp(c8_0, low, high); c8_1 = W.Clamp(c8_1, low, high);
-                c9_0 = W.Clamp(c9_0, low, high); c9_1 = W.Clamp(c9_1, low, high);
-                c10_0 = W.Clamp(c10_0, low, high); c10_1 = W.Clamp(c10_1, low, high);
-                c11_0 = W.Clamp(c11_0, low, high); c11_1 = W.Clamp(c11_1, low, high);
+                c0_0 = W.Clamp(c0_0, low, high); c0_1 = W.Clamp(c0_1, low, high); c0_2 = W.Clamp(c0_2, low, high);
+                c1_0 = W.Clamp(c1_0, low, high); c1_1 = W.Clamp(c1_1, low, high); c1_2 = W.Clamp(c1_2, low, high);
+                c2_0 = W.Clamp(c2_0, low, high); c2_1 = W.Clamp(c2_1, low, high); c2_2 = W.Clamp(c2_2, low, high);
+                c3_0 = W.Clamp(c3_0, low, high); c3_1 = W.Clamp(c3_1, low, high); c3_2 = W.Clamp(c3_2, low, high);
+                c4_0 = W.Clamp(c4_0, low, high); c4_1 = W.Clamp(c4_1, low, high); c4_2 = W.Clamp(c4_2, low, high);
+                c5_0 = W.Clamp(c5_0, low, high); c5_1 = W.Clamp(c5_1, low, high); c5_2 = W.Clamp(c5_2, low, high);
+                c6_0 = W.Clamp(c6_0, low, high); c6_1 = W.Clamp(c6_1, low, high); c6_2 = W.Clamp(c6_2, low, high);
+                c7_0 = W.Clamp(c7_0, low, high); c7_1 = W.Clamp(c7_1, low, high); c7_2 = W.Clamp(c7_2, low, high);
             }
-            nuint second = (nuint)W.Count;
-            W.Store(c0_0, ref c); W.Store(c0_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c1_0, ref c); W.Store(c1_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c2_0, ref c); W.Store(c2_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c3_0, ref c); W.Store(c3_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c4_0, ref c); W.Store(c4_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c5_0, ref c); W.Store(c5_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c6_0, ref c); W.Store(c6_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c7_0, ref c); W.Store(c7_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c8_0, ref c); W.Store(c8_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c9_0, ref c); W.Store(c9_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c10_0, ref c); W.Store(c10_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c11_0, ref c); W.Store(c11_1, ref c, second);
+            W.Store(c0_0, ref c); W.Store(c0_1, ref c, second); W.Store(c0_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c1_0, ref c); W.Store(c1_1, ref c, second); W.Store(c1_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c2_0, ref c); W.Store(c2_1, ref c, second); W.Store(c2_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c3_0, ref c); W.Store(c3_1, ref c, second); W.Store(c3_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c4_0, ref c); W.Store(c4_1, ref c, second); W.Store(c4_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c5_0, ref c); W.Store(c5_1, ref c, second); W.Store(c5_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c6_0, ref c); W.Store(c6_1, ref c, second); W.Store(c6_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c7_0, ref c); W.Store(c7_1, ref c, second); W.Store(c7_2, ref c, third);
         }
 
-        /// <summary>6 filters x 2 vectors of positions (16-register machines): 12 accumulators, per tap 2 loads, 6 broadcasts, 12 FMAs.</summary>
+        /// <summary>4 filters x 3 vectors of positions (16-register machines): 12 accumulators, per tap 3 loads, 4 broadcasts, 12 FMAs.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ImplicitTile6x2<W, V>(ref float a, int k, ref float stage, ref int offsets, int q, ref float bias, ref float c, nint ldc, bool clamp, V low, V high)
+        private static void ImplicitTile4x3<W, V>(ref float a, int k, ref float stage, ref int offsets, int q, ref float bias, ref float c, nint ldc, bool clamp, V low, V high)
             where W : struct, IVectorWidth<V> where V : struct
         {
-            V c0_0 = W.Broadcast(Unsafe.Add(ref bias, 0)), c0_1 = c0_0;
-            V c1_0 = W.Broadcast(Unsafe.Add(ref bias, 1)), c1_1 = c1_0;
-            V c2_0 = W.Broadcast(Unsafe.Add(ref bias, 2)), c2_1 = c2_0;
-            V c3_0 = W.Broadcast(Unsafe.Add(ref bias, 3)), c3_1 = c3_0;
-            V c4_0 = W.Broadcast(Unsafe.Add(ref bias, 4)), c4_1 = c4_0;
-            V c5_0 = W.Broadcast(Unsafe.Add(ref bias, 5)), c5_1 = c5_0;
+            V c0_0 = W.Broadcast(Unsafe.Add(ref bias, 0)), c0_1 = c0_0, c0_2 = c0_0;
+            V c1_0 = W.Broadcast(Unsafe.Add(ref bias, 1)), c1_1 = c1_0, c1_2 = c1_0;
+            V c2_0 = W.Broadcast(Unsafe.Add(ref bias, 2)), c2_1 = c2_0, c2_2 = c2_0;
+            V c3_0 = W.Broadcast(Unsafe.Add(ref bias, 3)), c3_1 = c3_0, c3_2 = c3_0;
             ref float b = ref Unsafe.Add(ref stage, q);
+            nuint second = (nuint)W.Count, third = (nuint)(2 * W.Count);
             for (int p = 0; p < k; p++)
             {
                 ref float bp = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, p));
-                V b0 = W.Load(ref bp), b1 = W.Load(ref bp, (nuint)W.Count);
-                V a0 = W.Broadcast(Unsafe.Add(ref a, 0)); c0_0 = W.MulAdd(a0, b0, c0_0); c0_1 = W.MulAdd(a0, b1, c0_1);
-                V a1 = W.Broadcast(Unsafe.Add(ref a, 1)); c1_0 = W.MulAdd(a1, b0, c1_0); c1_1 = W.MulAdd(a1, b1, c1_1);
-                V a2 = W.Broadcast(Unsafe.Add(ref a, 2)); c2_0 = W.MulAdd(a2, b0, c2_0); c2_1 = W.MulAdd(a2, b1, c2_1);
-                V a3 = W.Broadcast(Unsafe.Add(ref a, 3)); c3_0 = W.MulAdd(a3, b0, c3_0); c3_1 = W.MulAdd(a3, b1, c3_1);
-                V a4 = W.Broadcast(Unsafe.Add(ref a, 4)); c4_0 = W.MulAdd(a4, b0, c4_0); c4_1 = W.MulAdd(a4, b1, c4_1);
-                V a5 = W.Broadcast(Unsafe.Add(ref a, 5)); c5_0 = W.MulAdd(a5, b0, c5_0); c5_1 = W.MulAdd(a5, b1, c5_1);
-                a = ref Unsafe.Add(ref a, GemmPanelRows);
+                V b0 = W.Load(ref bp), b1 = W.Load(ref bp, second), b2 = W.Load(ref bp, third);
+                V a0 = W.Broadcast(Unsafe.Add(ref a, 0)); c0_0 = W.MulAdd(a0, b0, c0_0); c0_1 = W.MulAdd(a0, b1, c0_1); c0_2 = W.MulAdd(a0, b2, c0_2);
+                V a1 = W.Broadcast(Unsafe.Add(ref a, 1)); c1_0 = W.MulAdd(a1, b0, c1_0); c1_1 = W.MulAdd(a1, b1, c1_1); c1_2 = W.MulAdd(a1, b2, c1_2);
+                V a2 = W.Broadcast(Unsafe.Add(ref a, 2)); c2_0 = W.MulAdd(a2, b0, c2_0); c2_1 = W.MulAdd(a2, b1, c2_1); c2_2 = W.MulAdd(a2, b2, c2_2);
+                V a3 = W.Broadcast(Unsafe.Add(ref a, 3)); c3_0 = W.MulAdd(a3, b0, c3_0); c3_1 = W.MulAdd(a3, b1, c3_1); c3_2 = W.MulAdd(a3, b2, c3_2);
+                a = ref Unsafe.Add(ref a, ImplicitGemmPanelRows);
             }
             if (clamp)
             {
-                c0_0 = W.Clamp(c0_0, low, high); c0_1 = W.Clamp(c0_1, low, high);
-                c1_0 = W.Clamp(c1_0, low, high); c1_1 = W.Clamp(c1_1, low, high);
-                c2_0 = W.Clamp(c2_0, low, high); c2_1 = W.Clamp(c2_1, low, high);
-                c3_0 = W.Clamp(c3_0, low, high); c3_1 = W.Clamp(c3_1, low, high);
-                c4_0 = W.Clamp(c4_0, low, high); c4_1 = W.Clamp(c4_1, low, high);
-                c5_0 = W.Clamp(c5_0, low, high); c5_1 = W.Clamp(c5_1, low, high);
+                c0_0 = W.Clamp(c0_0, low, high); c0_1 = W.Clamp(c0_1, low, high); c0_2 = W.Clamp(c0_2, low, high);
+                c1_0 = W.Clamp(c1_0, low, high); c1_1 = W.Clamp(c1_1, low, high); c1_2 = W.Clamp(c1_2, low, high);
+                c2_0 = W.Clamp(c2_0, low, high); c2_1 = W.Clamp(c2_1, low, high); c2_2 = W.Clamp(c2_2, low, high);
+                c3_0 = W.Clamp(c3_0, low, high); c3_1 = W.Clamp(c3_1, low, high); c3_2 = W.Clamp(c3_2, low, high);
             }
-            nuint second = (nuint)W.Count;
-            W.Store(c0_0, ref c); W.Store(c0_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c1_0, ref c); W.Store(c1_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c2_0, ref c); W.Store(c2_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c3_0, ref c); W.Store(c3_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c4_0, ref c); W.Store(c4_1, ref c, second); c = ref Unsafe.Add(ref c, ldc);
-            W.Store(c5_0, ref c); W.Store(c5_1, ref c, second);
+            W.Store(c0_0, ref c); W.Store(c0_1, ref c, second); W.Store(c0_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c1_0, ref c); W.Store(c1_1, ref c, second); W.Store(c1_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c2_0, ref c); W.Store(c2_1, ref c, second); W.Store(c2_2, ref c, third); c = ref Unsafe.Add(ref c, ldc);
+            W.Store(c3_0, ref c); W.Store(c3_1, ref c, second); W.Store(c3_2, ref c, third);
         }
 
         /// <summary>
