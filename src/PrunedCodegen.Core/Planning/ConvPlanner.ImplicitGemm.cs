@@ -79,6 +79,13 @@ namespace PrunedCodegen.Planning
             return mask;
         }
 
+        private static int CountBits(int mask)
+        {
+            int count = 0;
+            for (uint m = (uint)mask; m != 0; m &= m - 1) count++;
+            return count;
+        }
+
         /// <summary>The taps (input channel, kd, kh, kw) some filter has a nonzero weight at, in the packed weights' order.</summary>
         public static List<int> ImplicitGemmTaps(ConvOp conv)
         {
@@ -111,7 +118,11 @@ namespace PrunedCodegen.Planning
             double chunks = Math.Ceiling(positions / (double)chunk);
             int panels = (g.OutChannels + ImplicitGemmPanelRows - 1) / ImplicitGemmPanelRows;
             double segmentsPerChunk = Math.Ceiling(chunk / (double)lW) + 1;
-            double stage = g.InChannels * ImplicitGemmChannelLength(g) * (g.Stride[2] > 1 ? NsPerImplicitGemmStridedFloat : NsPerImplicitGemmStagedFloat);
+            // Only the stride phases some tap reads are staged (a 1x1 stride-2 conv stages one of four).
+            int mask = ImplicitGemmPhaseMask(g, ImplicitGemmTaps(conv));
+            long phases = (long)g.Stride[0] * g.Stride[1] * g.Stride[2];
+            double staged = mask == -1 ? 1 : System.Math.Max(1, CountBits(mask)) / (double)phases;
+            double stage = staged * g.InChannels * ImplicitGemmChannelLength(g) * (g.Stride[2] > 1 ? NsPerImplicitGemmStridedFloat : NsPerImplicitGemmStagedFloat);
             double perChunk = (double)panels * usedTaps * (chunk / 48) * NsPerImplicitGemmStep + g.OutChannels * segmentsPerChunk * NsPerImplicitGemmSegment;
             return g.Images * (stage + chunks * perChunk);
         }
