@@ -38,6 +38,9 @@ namespace PrunedCodegen.Emitting
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.DepthwiseChannels:
                     EmitConvDepthwiseChannelsLayer(layer, c);
                     return true;
+                case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.PointwiseChannelsLast:
+                    EmitConvPointwiseChannelsLastLayer(layer, c);
+                    return true;
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Tiles:
                 {
                     bool relu = c.Activation.Kind == ActivationKind.Relu;
@@ -333,7 +336,8 @@ namespace PrunedCodegen.Emitting
                         + (double.IsInfinity(plan.GemmCostNs) ? "" : $", GEMM {Ns(plan.GemmCostNs)} ns")
                         + (double.IsInfinity(plan.DepthwisePlanesCostNs) ? "" : $", depthwise planes {Ns(plan.DepthwisePlanesCostNs)} ns")
                         + (double.IsInfinity(plan.DepthwiseChannelsCostNs) ? "" : $", depthwise channels {Ns(plan.DepthwiseChannelsCostNs)} ns")
-                        + (double.IsInfinity(plan.ImplicitGemmCostNs) ? "" : $", implicit GEMM {Ns(plan.ImplicitGemmCostNs)} ns");
+                        + (double.IsInfinity(plan.ImplicitGemmCostNs) ? "" : $", implicit GEMM {Ns(plan.ImplicitGemmCostNs)} ns")
+                        + (double.IsInfinity(plan.PointwiseChannelsLastCostNs) ? "" : $", pointwise channels-last {Ns(plan.PointwiseChannelsLastCostNs)} ns");
                     string kernel = plan.Kernel switch
                     {
                         ConvKernelKind.Taps => "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)",
@@ -344,6 +348,7 @@ namespace PrunedCodegen.Emitting
                         ConvKernelKind.ImplicitGemm => DescribeImplicitGemmKernel(c, plan),
                         ConvKernelKind.DepthwisePlanes => DescribeDepthwisePlanesKernel(c),
                         ConvKernelKind.DepthwiseChannels => DescribeDepthwiseChannelsKernel(c),
+                        ConvKernelKind.PointwiseChannelsLast => DescribePointwiseChannelsLastKernel(c),
                         ConvKernelKind.Channels => $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)",
                         _ => $"register tiles of 4 filters x 2 vectors of positions over the flattened padded input, {I(plan.TileTaps)} tile tap rows (Vector512/256/128, scalar fallback){(c.Activation.Kind == ActivationKind.Relu ? ", ReLU fused into the store" : "")}",
                     };

@@ -14,7 +14,7 @@ namespace PrunedCodegen.Emitting
             var (low, high) = FusedBounds(c.Activation);
             string bias = c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty";
             _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
-            _w.Line($"{K}.ConvDepthwiseChannels(x, y, {layer}_Geometry, {bias}, {layer}_ChannelWeights, {layer}_ChannelTaps, {CSharpLiterals.Float(low)}, {CSharpLiterals.Float(high)}, inputChannelsLast: false, outputChannelsLast: false);");
+            _w.Line($"{K}.ConvDepthwiseChannels(x, y, {layer}_Geometry, {bias}, {layer}_ChannelWeights, {layer}_ChannelTaps, {CSharpLiterals.Float(low)}, {CSharpLiterals.Float(high)}, inputChannelsLast: {Bool(_plan.IsChannelsLast(c.Input))}, outputChannelsLast: {Bool(_plan.IsChannelsLast(c.Output))});");
             if (!FusedInDepthwise(c.Activation)) EmitActivation(c.Activation, "y");
             _w.Close();
             _w.Line();
@@ -34,10 +34,45 @@ namespace PrunedCodegen.Emitting
             if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
         }
 
+        private static string Bool(bool value) => value ? "true" : "false";
+
         private string DescribeDepthwiseChannelsKernel(ConvOp c)
         {
             var g = c.Geometry;
-            return $"depthwise vectorised across the {I(g.InChannels)} channels: per image the zero-padded input transposed into a channels-last stage per thread, tiles of 4 output positions x 1 vector of channels, one weight-vector load and FMA per tap nonzero in some channel, the output transposed back to NCHW (Vector512/256/128, scalar fallback){(FusedInDepthwise(c.Activation) ? ", " + c.Activation.Kind + " fused into the store" : "")}";
+            bool inLast = _plan.IsChannelsLast(c.Input), outLast = _plan.IsChannelsLast(c.Output);
+            string stage = inLast ? "the channels-last input (from the conv before) copied row by row into a zero-padded stage per thread" : "per image the zero-padded NCHW input transposed into a channels-last stage per thread";
+            string output = outLast ? "the output left channels-last for the pointwise conv after it" : "the output transposed back to NCHW";
+            return $"depthwise vectorised across the {I(g.InChannels)} channels: {stage}, tiles of 4 output positions x 1 vector of channels, one weight-vector load and FMA per tap nonzero in some channel, {output} (Vector512/256/128, scalar fallback){(FusedInDepthwise(c.Activation) ? ", " + c.Activation.Kind + " fused into the store" : "")}";
+        }
+
+        /// <summary>A 1x1 conv reading a channels-last input (<see cref="LayoutPlanner"/>): y[p][f] = x[p][:] . W^T[:][f], the weights [channels][filters].</summary>
+        private void EmitConvPointwiseChannelsLastLayer(string layer, ConvOp c)
+        {
+            var g = c.Geometry;
+            int filters = g.OutChannels, channels = g.InChannels, plane = g.OutPlane;
+            var (low, high) = FusedBounds(c.Activation);
+            bool clamp = FusedInDepthwise(c.Activation), outLast = _plan.IsChannelsLast(c.Output);
+            string bias = c.Bias != null ? layer + "_Bias" : "ReadOnlySpan<float>.Empty";
+            _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
+            _w.Line($"// x channels-last [{I(g.Images)}][{I(plane)} positions][{I(channels)} channels] -> y {(outLast ? "channels-last [" + I(g.Images) + "][" + I(plane) + " positions][" + I(filters) + " filters]" : "NCHW [" + I(g.Images) + "][" + I(filters) + " filters][" + I(plane) + " positions]")}.");
+            _w.Line($"{K}.ConvPointwiseChannelsLast(x, y, {I(g.Images)}, {I(plane)}, {I(channels)}, {I(filters)}, {layer}_ChannelsLastWeights, {bias}, {Bool(clamp)}, {CSharpLiterals.Float(low)}, {CSharpLiterals.Float(high)}, outputChannelsLast: {Bool(outLast)});");
+            if (!clamp) EmitActivation(c.Activation, "y");
+            _w.Close();
+            _w.Line();
+            var transposed = new float[channels * filters];
+            for (int m = 0; m < filters; m++)
+                for (int ch = 0; ch < channels; ch++)
+                    transposed[ch * filters + m] = c.Weights![m * c.FilterLength + ch];
+            _w.Line($"// All {I(filters * channels)} weights as [{I(channels)} input channels][{I(filters)} filters] ({I(c.Weights!.Count(w => w == 0f))} zeros, multiplied).");
+            EmitFloatData($"{layer}_ChannelsLastWeights", transposed);
+            if (c.Bias != null) EmitFloatData($"{layer}_Bias", c.Bias);
+        }
+
+        private string DescribePointwiseChannelsLastKernel(ConvOp c)
+        {
+            var g = c.Geometry;
+            string output = _plan.IsChannelsLast(c.Output) ? "written channels-last for the depthwise conv after it" : "transposed to NCHW for the op after it";
+            return $"pointwise over the channels-last output of the depthwise conv before it, vectorised across the {I(g.OutChannels)} filters: tiles of 6 positions x 2 vectors of filters, per input channel 2 weight loads, 6 broadcasts, 12 FMAs, every weight multiplied, the output {output} (Vector512/256/128, scalar fallback), bias{(FusedInDepthwise(c.Activation) ? " and " + c.Activation.Kind : "")} fused into the store";
         }
     }
 }

@@ -38,14 +38,14 @@ namespace PrunedCodegen.Planning
             return Enumerable.Range(0, volume).Where(t => Enumerable.Range(0, channels).Any(c => conv.Weights![c * volume + t] != 0f)).ToArray();
         }
 
-        /// <summary>The channels kernel's estimate for NCHW in and out (the transposes included).</summary>
-        public static double DepthwiseChannelsCost(ConvOp conv)
+        /// <summary>The channels kernel's estimate: NCHW in and out (the transposes included) unless a side is channels-last (LayoutPlanner; a row copy then).</summary>
+        public static double DepthwiseChannelsCost(ConvOp conv, bool inputChannelsLast = false, bool outputChannelsLast = false)
         {
             var g = conv.Geometry;
             int taps = DepthwiseChannelTaps(conv).Length;
             double vectors = Math.Ceiling(g.InChannels / 16.0);
             return g.Images * (g.OutPlane * vectors * (taps * NsPerChannelsTap + NsPerChannelsStore)
-                + ChannelsStaged(g) * NsPerChannelsClear + ((double)g.InPlane + g.OutPlane) * g.InChannels * NsPerChannelsTranspose);
+                + ChannelsStaged(g) * NsPerChannelsClear + ((double)g.InPlane * (inputChannelsLast ? 0.2 : 1) + g.OutPlane * (outputChannelsLast ? 0 : 1)) * g.InChannels * NsPerChannelsTranspose);
         }
     }
 }

@@ -27,11 +27,13 @@ namespace PrunedCodegen.Planning
         DepthwiseChannels,
         /// <summary>Ungrouped, any size, stride, dilation and padding: an implicit GEMM in 8-filter x 3-vector register tiles, each tap read at its offset in a staged input (taps zero in every filter left out).</summary>
         ImplicitGemm,
+        /// <summary>1x1, stride 1, unpadded, group 1, reading a channels-last input (LayoutPlanner): tiles of 6 positions x 2 vectors of filters, vectorised across filters.</summary>
+        PointwiseChannelsLast,
     }
 
     internal readonly record struct ConvPlan(ConvKernelKind Kernel, int NonzeroTaps, int TapRows, double TapsCostNs, double ChannelsCostNs, double TilesCostNs, int TileTaps,
         double DepthwiseCostNs, double PointwiseCostNs, double DirectCostNs = double.PositiveInfinity, int DirectTileTaps = 0, double GemmCostNs = double.PositiveInfinity, double DepthwisePlanesCostNs = double.PositiveInfinity,
-        double DepthwiseChannelsCostNs = double.PositiveInfinity, double ImplicitGemmCostNs = double.PositiveInfinity, int ImplicitGemmTaps = 0)
+        double DepthwiseChannelsCostNs = double.PositiveInfinity, double ImplicitGemmCostNs = double.PositiveInfinity, int ImplicitGemmTaps = 0, double PointwiseChannelsLastCostNs = double.PositiveInfinity)
     {
         /// <summary>The kernel's short name, as the layer table, PCG1000 and <c>pcg inspect</c> show it.</summary>
         public string KernelName => Kernel switch
@@ -45,6 +47,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.DepthwisePlanes => "conv depthwise planes SIMD",
             ConvKernelKind.DepthwiseChannels => "conv depthwise channels SIMD",
             ConvKernelKind.ImplicitGemm => "conv implicit GEMM",
+            ConvKernelKind.PointwiseChannelsLast => "conv pointwise channels-last SIMD",
             _ => "conv tiles SIMD",
         };
 
@@ -59,6 +62,7 @@ namespace PrunedCodegen.Planning
             ConvKernelKind.DepthwisePlanes => DepthwisePlanesCostNs,
             ConvKernelKind.DepthwiseChannels => DepthwiseChannelsCostNs,
             ConvKernelKind.ImplicitGemm => ImplicitGemmCostNs,
+            ConvKernelKind.PointwiseChannelsLast => PointwiseChannelsLastCostNs,
             _ => TilesCostNs,
         };
     }

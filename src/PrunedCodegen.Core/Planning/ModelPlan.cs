@@ -12,8 +12,9 @@ namespace PrunedCodegen.Planning
     internal sealed class ModelPlan
     {
         public ModelPlan(BufferPlan buffers, IReadOnlyDictionary<DenseOp, LayerPlan> dense, IReadOnlyDictionary<ConvOp, ConvPlan> conv,
-            IReadOnlyDictionary<PoolOp, PoolPlan> pools, BatchPlan? batch)
+            IReadOnlyDictionary<PoolOp, PoolPlan> pools, BatchPlan? batch, IEnumerable<IrValue>? channelsLast = null)
         {
+            _channelsLast = new HashSet<IrValue>(channelsLast ?? new IrValue[0]);
             Buffers = buffers;
             Dense = dense;
             Conv = conv;
@@ -32,6 +33,11 @@ namespace PrunedCodegen.Planning
         public IReadOnlyDictionary<PoolOp, PoolPlan> Pools { get; }
 
         public BatchPlan? Batch { get; }
+
+        private readonly HashSet<IrValue> _channelsLast;
+
+        /// <summary>Whether a value is stored channels-last (NHWC) between the convolutions of a depthwise-separable chain (<see cref="LayoutPlanner"/>); every other value is NCHW.</summary>
+        public bool IsChannelsLast(IrValue value) => _channelsLast.Contains(value);
 
         /// <summary>Whether op <paramref name="index"/> runs in PredictBatch's groups of samples.</summary>
         public bool IsBatched(int index) => Batch != null && index < Batch.BatchedOps;

@@ -39,9 +39,11 @@ namespace PrunedCodegen.Planning
             }
             // SELL layers feeding one dense layer: neurons reordered into SELL's row order, the next layer's inputs to match.
             SellNeuronOrder.Apply(graph, dense, (i, d) => KernelPlanner.Plan(d, overrides.TryGetValue(i, out var forced) ? forced : options.Kernel, Planning.InputZeros.Expected(graph, d.Input)));
+            // Depthwise-separable chains channels-last between their convs (pointwise layers whose kernel was forced stay out).
+            var channelsLast = LayoutPlanner.Plan(graph, conv, i => (overrides.TryGetValue(i, out var forced) ? forced : options.Kernel) is KernelChoice.Auto or KernelChoice.DepthwiseChannels);
             var buffers = BufferPlan.Create(graph);
             var batch = BatchPlan.TryCreate(graph, buffers, dense);
-            return new ModelPlan(buffers, dense, conv, pools, batch);
+            return new ModelPlan(buffers, dense, conv, pools, batch, channelsLast);
         }
 
         /// <summary>"0=dense;2=sparse" → {0: DenseSimd, 2: SparseRows}.</summary>
