@@ -115,7 +115,9 @@ namespace PrunedCodegen.Emitting
                     bool max = p.Kind == PoolKind.Max;
                     _w.Open($"private static void {layer}(ReadOnlySpan<float> x, Span<float> y)");
                     var kernel = _plan.Pools[p].Kernel;
-                    if (kernel == PoolKernelKind.Global)
+                    if (kernel == PoolKernelKind.Global && _plan.IsChannelsLast(p.Input))
+                        _w.Line($"{K}.GlobalAveragePoolChannelsLast(x, y, {I(p.Geometry.Images)}, {I(p.Geometry.InPlane)}, {I(p.Geometry.InChannels)});   // x channels-last (the depthwise-separable chain before it)");
+                    else if (kernel == PoolKernelKind.Global)
                         _w.Line($"{K}.GlobalPool(x, y, {I(p.Geometry.InPlane)}, max: {(max ? "true" : "false")});");
                     else if (kernel == PoolKernelKind.Unpadded2D)
                         _w.Line($"{K}.PoolUnpadded(x, y, {layer}_Geometry, max: {(max ? "true" : "false")});");

@@ -71,7 +71,7 @@ namespace PrunedCodegen.Emitting
         private string DescribePointwiseChannelsLastKernel(ConvOp c)
         {
             var g = c.Geometry;
-            string output = _plan.IsChannelsLast(c.Output) ? "written channels-last for the depthwise conv after it" : "transposed to NCHW for the op after it";
+            string output = _plan.IsChannelsLast(c.Output) ? "written channels-last for the op after it" : "transposed to NCHW for the op after it";
             return $"pointwise over the channels-last output of the depthwise conv before it, vectorised across the {I(g.OutChannels)} filters: tiles of 6 positions x 2 vectors of filters, per input channel 2 weight loads, 6 broadcasts, 12 FMAs, every weight multiplied, the output {output} (Vector512/256/128, scalar fallback), bias{(FusedInDepthwise(c.Activation) ? " and " + c.Activation.Kind : "")} fused into the store";
         }
     }

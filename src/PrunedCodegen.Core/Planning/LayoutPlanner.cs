@@ -65,7 +65,8 @@ namespace PrunedCodegen.Planning
                 if (op is not ConvOp c || !conv.ContainsKey(c)) continue;
                 bool writes = Depthwise(c) || (Pointwise(c) && channelsLast.Contains(c.Input));
                 if (!writes || outputs.Contains(c.Output) || !readers.TryGetValue(c.Output, out var list)) continue;
-                if (list.All(r => (Depthwise(r) || Pointwise(r)) && ((ConvOp)r).Inputs.Count(v => v == c.Output) == 1 && ((ConvOp)r).Geometry.Images == c.Geometry.Images))
+                if (list.All(r => ((Depthwise(r) || Pointwise(r)) && ((ConvOp)r).Inputs.Count(v => v == c.Output) == 1 && ((ConvOp)r).Geometry.Images == c.Geometry.Images)
+                        || AveragePool(r, c)))
                     channelsLast.Add(c.Output);
             }
             foreach (var c in conv.Keys.ToList())
@@ -77,6 +78,11 @@ namespace PrunedCodegen.Planning
             }
             return channelsLast;
         }
+
+        /// <summary>A GlobalAveragePool of the conv's output reads it channels-last (Kernels.GlobalAveragePoolChannelsLast): the chain's exit without a transpose.</summary>
+        private static bool AveragePool(IrOp reader, ConvOp writer) =>
+            reader is PoolOp { Global: true, Kind: PoolKind.Average } p && p.Input == writer.Output && p.Geometry.Images == writer.Geometry.Images
+            && p.Geometry.InChannels == writer.Geometry.OutChannels && p.Geometry.InPlane == writer.Geometry.OutPlane;
 
         /// <summary>Per 6 positions x 2 vectors of 16 filters and input channel one step (2 loads, 6 broadcasts, 12 FMAs), a store per output vector.</summary>
         public const double NsPerChannelsLastStep = 3.5;

@@ -118,7 +118,8 @@ namespace PrunedCodegen.Tests.Models
             string source = AssertMatchesOrt(builder, new long[] { 64, 25, 5 }, 1, KernelChoice.Auto);
             Assert.Contains("conv pointwise channels-last SIMD (~", source);
             Assert.Contains("conv depthwise channels SIMD (~", source);
-            Assert.Contains("outputChannelsLast: false);", source);   // left NCHW for the pool
+            Assert.Contains("Kernels.GlobalAveragePoolChannelsLast(", source);   // the pool reads the chain's last output channels-last
+            Assert.DoesNotContain("outputChannelsLast: false);", source);
         }
 
         /// <summary>A pointwise output read by two ops (a residual Add) stays NCHW: the next depthwise reads NCHW.</summary>
