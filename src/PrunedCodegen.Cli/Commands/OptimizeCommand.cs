@@ -30,7 +30,7 @@ namespace PrunedCodegen.Cli.Commands
             var drop = new Option<double>("--max-accuracy-drop") { Description = "The budget: how many points (percent) of --metric the model may lose against the original on the validation data.", DefaultValueFactory = _ => 1.0 };
             var metric = new Option<string>("--metric") { Description = "accuracy, or precision, recall or f1 (macro averages over the classes).", DefaultValueFactory = _ => "accuracy" };
             var objective = new Option<string>("--objective") { Description = "batch1: single-sample Predict; batch64: PredictBatch over 64 samples.", DefaultValueFactory = _ => "batch1" };
-            var timeBudget = new Option<string>("--time-budget") { Description = "Stop starting candidates after this long: 90s, 10m, 1h (default 10m).", DefaultValueFactory = _ => "10m" };
+            var timeBudget = new Option<string>("--time-budget") { Description = "Stop starting candidates after this long (the search only: at least one candidate is made): 90s, 10m, 1h (default 10m).", DefaultValueFactory = _ => "10m" };
             var families = new Option<string[]>("--families") { Description = "Recipe families to search (default all): structured-layer, structured-global, magnitude, block8x1, 2:4, lowrank.", AllowMultipleArgumentsPerToken = true };
             var rounds = new Option<int>("--rounds") { Description = "Pruning rounds per candidate (gradual schedule); low-rank candidates fine-tune rounds x epochs.", DefaultValueFactory = _ => 3 };
             var epochs = new Option<int>("--epochs") { Description = "Fine-tuning epochs after each round.", DefaultValueFactory = _ => 3 };
@@ -174,6 +174,8 @@ namespace PrunedCodegen.Cli.Commands
                             .Concat(both ? new[] { Format.Fixed(c.Accuracy) } : Array.Empty<string>())
                             .Concat(new[] { Format.Int(c.Weights), Format.Ns(c.Ns), c.SpeedUp.ToString("0.00", CultureInfo.InvariantCulture) + "x", c.WithinBudget ? "yes" : "no", c.OnFront ? "*" : "" }).ToArray());
                     ui.Console.Write(table);
+                    foreach (var (recipe, reason) in search.Skipped)
+                        ui.Console.WriteLine(Markup.Escape($"skipped {recipe.Label}: {reason}"));
                     if (stopRequested) ui.Console.WriteLine("Stopped by Ctrl+C: the best candidate so far is kept.");
                     ui.Console.WriteLine(winner == null
                         ? "No candidate stayed within the budget; nothing written but the front files."
@@ -218,6 +220,7 @@ namespace PrunedCodegen.Cli.Commands
             original = new { metric = search.BaselineMetric, accuracy = search.BaselineAccuracy, ns = search.BaselineNs },
             best = winner == null ? null : new { winner.Index, output = q.Output },
             stoppedByUser = stopped,
+            skipped = search.Skipped.Select(x => new { label = x.Recipe.Label, reason = x.Reason }),
             candidates = search.Candidates.Select(c => new
             {
                 c.Index, family = c.Recipe.Family, level = c.Recipe.Level, rounds = c.Recipe.Rounds, epochs = c.Recipe.Epochs, label = c.Recipe.Label, metric = c.Metric, accuracy = c.Accuracy,

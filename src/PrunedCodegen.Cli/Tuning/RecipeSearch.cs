@@ -94,6 +94,9 @@ namespace PrunedCodegen.Cli.Tuning
         public double BaselineNs { get; }
         public List<Candidate> Candidates { get; } = new List<Candidate>();
 
+        /// <summary>Recipes that do not apply to this model, with the reason (the pruner's or trainer's message).</summary>
+        public List<(Recipe Recipe, string Reason)> Skipped { get; } = new List<(Recipe, string)>();
+
         /// <summary>The families searched, in order: the ones that usually pay most at batch 1 first.</summary>
         public static IReadOnlyList<RecipeFamily> Families(IReadOnlyCollection<string>? only)
         {
@@ -122,6 +125,7 @@ namespace PrunedCodegen.Cli.Tuning
         /// </summary>
         public void Run(IReadOnlyList<RecipeFamily> families, double maxDrop, TimeSpan budget, Func<bool> stop, Action<Candidate, Candidate?, TimeSpan> progress)
         {
+            _clock.Restart(); // the budget is the search's: compiling and timing the original are not counted
             void Add(Candidate c)
             {
                 Candidates.Add(c);
@@ -215,7 +219,7 @@ namespace PrunedCodegen.Cli.Tuning
 
         private bool TimeFor(TimeSpan budget)
         {
-            if (Candidates.Count == 0) return _clock.Elapsed < budget;
+            if (Candidates.Count == 0) return true; // at least one candidate, however short the budget
             double mean = Candidates.Average(c => c.Seconds);
             return _clock.Elapsed.TotalSeconds + mean <= budget.TotalSeconds;
         }
@@ -244,7 +248,9 @@ namespace PrunedCodegen.Cli.Tuning
             }
             catch (Exception e) when (e is PruningException or UserErrorException)
             {
-                return null; // e.g. no layer whose neurons can be removed, or already at the level: not a candidate here
+                // e.g. no layer whose neurons can be removed, or already at the level: not a candidate here, and said so.
+                Skipped.Add((recipe, e.Message));
+                return null;
             }
             byte[] bytes = OnnxWriter.Write(model);
             using var compiled = ModelRunner.Load(_modelPath, bytes);
