@@ -111,7 +111,8 @@ namespace PrunedCodegen.Tests.Infrastructure
 
         /// <summary>
         /// Managed bytes allocated by this thread over <paramref name="iterations"/> calls of Predict, after one warm-up
-        /// call (which runs static constructors and first-call JIT work).
+        /// call (which runs static constructors and first-call JIT work): the least of five such batches, so that a
+        /// one-off allocation of the runtime itself (tier-1 promotion) is not blamed on the model.
         /// </summary>
         public long AllocatedBytes(float[][] inputs, int iterations = 100)
         {
@@ -211,20 +212,22 @@ namespace PrunedCodegen.Tests.Infrastructure
             sb.Append("        ").Append(model).Append(".PredictBatch(").Append(Args("i", "o")).Append(");\n    }\n\n");
             sb.Append("    public static int[] InputLengths() => ").Append(model).Append(".InputLengths.ToArray();\n\n");
             sb.Append("    public static int[] OutputLengths() => ").Append(model).Append(".OutputLengths.ToArray();\n\n");
-            sb.Append("    public static long AllocatedBytes(float[][] ins, float[][] outs, int iterations)\n    {\n");
-            sb.Append(Unpack("        "));
-            sb.Append("        ").Append(model).Append(".Predict(").Append(Args("i", "o")).Append(");\n");
-            sb.Append("        long before = System.GC.GetAllocatedBytesForCurrentThread();\n");
-            sb.Append("        for (int k = 0; k < iterations; k++)\n        {\n");
-            sb.Append("            ").Append(model).Append(".Predict(").Append(Args("i", "o")).Append(");\n        }\n");
-            sb.Append("        return System.GC.GetAllocatedBytesForCurrentThread() - before;\n    }\n\n");
-            sb.Append("    public static long AllocatedBytesBatch(float[][] ins, float[][] outs, int iterations)\n    {\n");
-            sb.Append(Unpack("        "));
-            sb.Append("        ").Append(model).Append(".PredictBatch(").Append(Args("i", "o")).Append(");\n");
-            sb.Append("        long before = System.GC.GetAllocatedBytesForCurrentThread();\n");
-            sb.Append("        for (int k = 0; k < iterations; k++)\n        {\n");
-            sb.Append("            ").Append(model).Append(".PredictBatch(").Append(Args("i", "o")).Append(");\n        }\n");
-            sb.Append("        return System.GC.GetAllocatedBytesForCurrentThread() - before;\n    }\n");
+            // The allocation probes run five batches of `iterations` calls and return the smallest batch's bytes. A call
+            // that allocates shows in every batch; a one-off allocation of the runtime on this thread (a tier-1
+            // promotion or OSR transition landing mid-batch on a loaded machine: 6.8 KB once in CI) shows in one.
+            foreach (var (name, entry) in new[] { ("AllocatedBytes", "Predict"), ("AllocatedBytesBatch", "PredictBatch") })
+            {
+                sb.Append("    public static long ").Append(name).Append("(float[][] ins, float[][] outs, int iterations)\n    {\n");
+                sb.Append(Unpack("        "));
+                sb.Append("        ").Append(model).Append('.').Append(entry).Append('(').Append(Args("i", "o")).Append(");\n");
+                sb.Append("        long least = long.MaxValue;\n");
+                sb.Append("        for (int round = 0; round < 5; round++)\n        {\n");
+                sb.Append("            long before = System.GC.GetAllocatedBytesForCurrentThread();\n");
+                sb.Append("            for (int k = 0; k < iterations; k++)\n            {\n");
+                sb.Append("                ").Append(model).Append('.').Append(entry).Append('(').Append(Args("i", "o")).Append(");\n            }\n");
+                sb.Append("            least = System.Math.Min(least, System.GC.GetAllocatedBytesForCurrentThread() - before);\n        }\n");
+                sb.Append("        return least;\n    }\n\n");
+            }
             sb.Append("}\n");
             return sb.ToString();
         }
