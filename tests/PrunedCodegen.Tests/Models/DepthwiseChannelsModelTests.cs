@@ -38,6 +38,8 @@ namespace PrunedCodegen.Tests.Models
         [InlineData(17, "37", "5", 2, "2,1", 1, "NOTSET", 0.5, "none", 7)]            // 1-D, stride 2, asymmetric
         [InlineData(33, "13,9", "3,3", 2, "0,0,0,0", 1, "NOTSET", 0.0, "relu", 1)]     // unpadded, stride 2: rows and columns past the last window unread
         [InlineData(3, "96,96", "3,3", 2, "0,0,1,1", 1, "NOTSET", 0.0, "relu6", 1)]
+        [InlineData(64, "9,70", "3,3", 1, "1,1,1,1", 1, "NOTSET", 0.5, "relu", 2)]     // a padded row wider than a stage band: bands of one output row
+        [InlineData(40, "11,60", "5,3", 2, "2,1,2,1", 1, "NOTSET", 0.0, "relu6", 1)]   // the same at stride 2 with a 5-row window
         public void Depthwise_channels_match_ORT(int c, string spatialCsv, string kernelCsv, int stride, string pads, int dilation, string autoPad,
             double zeroFraction, string activation, int batch)
         {

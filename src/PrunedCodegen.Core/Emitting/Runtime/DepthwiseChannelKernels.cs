@@ -16,8 +16,9 @@ namespace PrunedCodegen.Generated
 
         /// <summary>
         /// Depthwise convolution with one filter per channel (group = in = out channels), 1-D or 2-D, any map size, stride,
-        /// dilation and padding, vectorised across channels as MLAS and XNNPACK do: per image the zero-padded input is staged
-        /// channels-last (HWC: the C channels of a position side by side) in the per-thread buffer, so that a vector of
+        /// dilation and padding, vectorised across channels as MLAS and XNNPACK do: the zero-padded input is staged
+        /// channels-last (HWC: the C channels of a position side by side) in the per-thread buffer, a band of output rows'
+        /// input rows at a time (an unpadded channels-last input is read in place), so that a vector of
         /// channels at one output position is, per tap, one vector load times one vector of the taps' weights, with no
         /// per-channel setup, no border tests and no garbage columns whatever the map size (a 6x6 or 25x5 map costs what
         /// its FMAs cost). <paramref name="weights"/> is tap-major, [kH x kW][channels] (zeros included: every channel of a
@@ -47,40 +48,60 @@ namespace PrunedCodegen.Generated
             if (outPlane == 0 || images == 0 || channels == 0) return;
             // The padded rows and columns the output reaches (a bottom or right pad past them is never read).
             long stageHLong = (long)(outH - 1) * sH + (long)(kH - 1) * dH + 1, stageWLong = (long)(outW - 1) * sW + (long)(kW - 1) * dW + 1;
-            long stagedLong = stageHLong * stageWLong * channels;
-            if (stagedLong > int.MaxValue / 2 || (long)outPlane * channels > int.MaxValue / 2) throw new ArgumentException("depthwise channels conv plane too large to stage");
-            int stageH = (int)stageHLong, stageW = (int)stageWLong, staged = (int)stagedLong;
-            float[] stage = t_channelsStage is { } s && s.Length >= staged ? s : (t_channelsStage = new float[staged]);
+            long rowFloatsLong = stageWLong * channels;
+            if (stageHLong * rowFloatsLong > int.MaxValue / 2 || (long)outPlane * channels > int.MaxValue / 2) throw new ArgumentException("depthwise channels conv plane too large to stage");
+            int stageW = (int)stageWLong, rowFloats = (int)rowFloatsLong, windowRows = (kH - 1) * dH + 1;
+            bool padded = stageHLong != inH || stageW != inW || padH != 0 || padW != 0;
+            bool direct = !padded && inputChannelsLast;   // x is the stage: read in place
+            // Otherwise the stage holds a band of output rows' input rows at a time, sized to stay in L1 while the band is
+            // computed (a whole 48x48x16 image staged was 150 KB written, zeroed first, and read back from L2: the staging
+            // cost 10x the FMAs). Bands overlap by windowRows - sH input rows, copied twice.
+            int bandRows = direct ? outH : Math.Min(outH, Math.Max(1, (DepthwiseBandFloats / rowFloats - windowRows) / sH + 1));
+            int bandInRows = (bandRows - 1) * sH + windowRows;
+            float[]? stage = null;
+            if (!direct) stage = t_channelsStage is { } s && s.Length >= bandInRows * rowFloats ? s : (t_channelsStage = new float[bandInRows * rowFloats]);
             float[]? outHwc = null;
             if (!outputChannelsLast) outHwc = t_channelsOut is { } o && o.Length >= outPlane * channels ? o : (t_channelsOut = new float[outPlane * channels]);
             bool clamp = !float.IsNegativeInfinity(low) || !float.IsPositiveInfinity(high);
             Span<int> offsets = stackalloc int[taps.Length];
             for (int i = 0; i < taps.Length; i++)
                 offsets[i] = checked((taps[i] / kW * dH * stageW + taps[i] % kW * dW) * channels);
-            bool padded = stageH != inH || stageW != inW || padH != 0 || padW != 0;
+            int rowStride = sH * rowFloats, columnStride = sW * channels;
             for (int n = 0; n < images; n++)
             {
                 ReadOnlySpan<float> image = x.Slice(n * channels * inPlane, channels * inPlane);
-                if (padded || !inputChannelsLast)
-                {
-                    if (padded) stage.AsSpan(0, staged).Clear();   // the padding stays zero: only real input positions are written below
-                    StageChannelsLast(image, stage, channels, inH, inW, padH, padW, stageH, stageW, inputChannelsLast);
-                }
-                ReadOnlySpan<float> source = padded || !inputChannelsLast ? stage.AsSpan(0, staged) : image;
                 Span<float> dst = outputChannelsLast ? y.Slice(n * channels * outPlane, channels * outPlane) : outHwc.AsSpan(0, channels * outPlane);
-                ref float src = ref MemoryMarshal.GetReference(source);
-                ref float d0 = ref MemoryMarshal.GetReference(dst);
-                if (Vector512.IsHardwareAccelerated && channels >= Vector512<float>.Count)
-                    DepthwiseChannels<Width512, Vector512<float>>(ref src, ref d0, offsets, weights, taps, bias, channels, outH, outW, sH * stageW * channels, sW * channels, clamp, low, high);
-                else if (Vector256.IsHardwareAccelerated && channels >= Vector256<float>.Count)
-                    DepthwiseChannels<Width256, Vector256<float>>(ref src, ref d0, offsets, weights, taps, bias, channels, outH, outW, sH * stageW * channels, sW * channels, clamp, low, high);
-                else if (Vector128.IsHardwareAccelerated && channels >= Vector128<float>.Count)
-                    DepthwiseChannels<Width128, Vector128<float>>(ref src, ref d0, offsets, weights, taps, bias, channels, outH, outW, sH * stageW * channels, sW * channels, clamp, low, high);
-                else
-                    DepthwiseChannels<ScalarWidth, float>(ref src, ref d0, offsets, weights, taps, bias, channels, outH, outW, sH * stageW * channels, sW * channels, clamp, low, high);
+                for (int oh0 = 0; oh0 < outH; oh0 += bandRows)
+                {
+                    int rows = Math.Min(bandRows, outH - oh0);
+                    ReadOnlySpan<float> source = image;
+                    if (!direct)
+                    {
+                        int inRows = (rows - 1) * sH + windowRows;
+                        for (int r = 0; r < inRows; r++)
+                            StageRowChannelsLast(image, stage.AsSpan(r * rowFloats, rowFloats), oh0 * sH - padH + r, channels, inH, inW, padW, stageW, inputChannelsLast);
+                        source = stage.AsSpan(0, inRows * rowFloats);
+                    }
+                    ref float src = ref MemoryMarshal.GetReference(source);
+                    ref float d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), (nint)oh0 * outW * channels);
+                    if (Vector512.IsHardwareAccelerated && channels >= Vector512<float>.Count)
+                        DepthwiseChannels<Width512, Vector512<float>>(ref src, ref d0, offsets, weights, taps, bias, channels, rows, outW, rowStride, columnStride, clamp, low, high);
+                    else if (Vector256.IsHardwareAccelerated && channels >= Vector256<float>.Count)
+                        DepthwiseChannels<Width256, Vector256<float>>(ref src, ref d0, offsets, weights, taps, bias, channels, rows, outW, rowStride, columnStride, clamp, low, high);
+                    else if (Vector128.IsHardwareAccelerated && channels >= Vector128<float>.Count)
+                        DepthwiseChannels<Width128, Vector128<float>>(ref src, ref d0, offsets, weights, taps, bias, channels, rows, outW, rowStride, columnStride, clamp, low, high);
+                    else
+                        DepthwiseChannels<ScalarWidth, float>(ref src, ref d0, offsets, weights, taps, bias, channels, rows, outW, rowStride, columnStride, clamp, low, high);
+                }
                 if (!outputChannelsLast) ChannelsLastToPlanes(dst, y.Slice(n * channels * outPlane, channels * outPlane), channels, outPlane);
             }
         }
+
+        /// <summary>
+        /// Floats of channels-last stage per band of output rows (16 KB: with the band's outputs and the weights it stays in
+        /// a 32 KB L1D). A row wider than that is a band of one output row.
+        /// </summary>
+        private const int DepthwiseBandFloats = 4096;
 
         /// <summary><see cref="ConvDepthwiseChannels"/> at one width W (the tests run every width's tiles, Vector512 included, on any machine).</summary>
         internal static void ConvDepthwiseChannelsAt<W, V>(ReadOnlySpan<float> source, Span<float> y, ReadOnlySpan<int> offsets, ReadOnlySpan<float> weights,
@@ -93,53 +114,52 @@ namespace PrunedCodegen.Generated
         }
 
         /// <summary>
-        /// Copies one image into the channels-last stage at its padded positions: (ih, iw, c) to
-        /// ((ih + padH) * stageW + iw + padW) * C + c, for the rows and columns inside the stage; the padding is left as it is.
-        /// From NCHW a transpose (per position the C channel planes' values side by side), from NHWC a copy per row.
+        /// Writes padded input row <paramref name="ih"/> (which may lie in the padding above or below the image) channels-last
+        /// into <paramref name="stageRow"/> (stageW positions x C): position padW + iw holds (ih, iw, c) for the columns
+        /// inside the row, every other float is zero (the padding, rewritten per band: the buffer is shared by all layers).
+        /// From NCHW a transpose (per position the C channel planes' values side by side), from NHWC a copy.
         /// </summary>
-        private static void StageChannelsLast(ReadOnlySpan<float> image, float[] stage, int channels, int inH, int inW, int padH, int padW,
-            int stageH, int stageW, bool inputChannelsLast)
+        private static void StageRowChannelsLast(ReadOnlySpan<float> image, Span<float> stageRow, int ih, int channels, int inH, int inW, int padW,
+            int stageW, bool inputChannelsLast)
         {
-            int rows = Math.Min(inH, stageH - padH), cols = Math.Min(inW, stageW - padW), inPlane = inH * inW;
-            if (rows <= 0 || cols <= 0) return;
+            int left = Math.Min(padW, stageW), cols = (uint)ih < (uint)inH ? Math.Max(0, Math.Min(inW, stageW - padW)) : 0;
+            if (cols == 0) { stageRow.Clear(); return; }
+            stageRow.Slice(0, left * channels).Clear();
+            stageRow.Slice((left + cols) * channels).Clear();
             if (inputChannelsLast)
             {
-                for (int ih = 0; ih < rows; ih++)
-                    image.Slice(ih * inW * channels, cols * channels).CopyTo(stage.AsSpan(((ih + padH) * stageW + padW) * channels, cols * channels));
+                image.Slice(ih * inW * channels, cols * channels).CopyTo(stageRow.Slice(left * channels));
                 return;
             }
-            ref float s0 = ref MemoryMarshal.GetReference(image);
-            ref float d0 = ref MemoryMarshal.GetArrayDataReference(stage);
+            int inPlane = inH * inW;
+            ref float src0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(image), ih * inW);
+            ref float dst0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(stageRow), left * channels);
             // Blocks of 8 channels: each position reads 8 planes (sequential streams) and writes 8 adjacent floats.
             int c = 0;
             for (; c + 8 <= channels; c += 8)
             {
-                for (int ih = 0; ih < rows; ih++)
+                ref float src = ref Unsafe.Add(ref src0, c * inPlane);
+                ref float dst = ref Unsafe.Add(ref dst0, c);
+                for (int iw = 0; iw < cols; iw++)
                 {
-                    ref float src = ref Unsafe.Add(ref s0, c * inPlane + ih * inW);
-                    ref float dst = ref Unsafe.Add(ref d0, ((ih + padH) * stageW + padW) * channels + c);
-                    for (int iw = 0; iw < cols; iw++)
-                    {
-                        ref float sp = ref Unsafe.Add(ref src, iw);
-                        ref float dp = ref Unsafe.Add(ref dst, iw * channels);
-                        dp = sp;
-                        Unsafe.Add(ref dp, 1) = Unsafe.Add(ref sp, inPlane);
-                        Unsafe.Add(ref dp, 2) = Unsafe.Add(ref sp, 2 * inPlane);
-                        Unsafe.Add(ref dp, 3) = Unsafe.Add(ref sp, 3 * inPlane);
-                        Unsafe.Add(ref dp, 4) = Unsafe.Add(ref sp, 4 * inPlane);
-                        Unsafe.Add(ref dp, 5) = Unsafe.Add(ref sp, 5 * inPlane);
-                        Unsafe.Add(ref dp, 6) = Unsafe.Add(ref sp, 6 * inPlane);
-                        Unsafe.Add(ref dp, 7) = Unsafe.Add(ref sp, 7 * inPlane);
-                    }
+                    ref float sp = ref Unsafe.Add(ref src, iw);
+                    ref float dp = ref Unsafe.Add(ref dst, iw * channels);
+                    dp = sp;
+                    Unsafe.Add(ref dp, 1) = Unsafe.Add(ref sp, inPlane);
+                    Unsafe.Add(ref dp, 2) = Unsafe.Add(ref sp, 2 * inPlane);
+                    Unsafe.Add(ref dp, 3) = Unsafe.Add(ref sp, 3 * inPlane);
+                    Unsafe.Add(ref dp, 4) = Unsafe.Add(ref sp, 4 * inPlane);
+                    Unsafe.Add(ref dp, 5) = Unsafe.Add(ref sp, 5 * inPlane);
+                    Unsafe.Add(ref dp, 6) = Unsafe.Add(ref sp, 6 * inPlane);
+                    Unsafe.Add(ref dp, 7) = Unsafe.Add(ref sp, 7 * inPlane);
                 }
             }
             for (; c < channels; c++)
-                for (int ih = 0; ih < rows; ih++)
-                {
-                    ref float src = ref Unsafe.Add(ref s0, c * inPlane + ih * inW);
-                    ref float dst = ref Unsafe.Add(ref d0, ((ih + padH) * stageW + padW) * channels + c);
-                    for (int iw = 0; iw < cols; iw++) Unsafe.Add(ref dst, iw * channels) = Unsafe.Add(ref src, iw);
-                }
+            {
+                ref float src = ref Unsafe.Add(ref src0, c * inPlane);
+                ref float dst = ref Unsafe.Add(ref dst0, c);
+                for (int iw = 0; iw < cols; iw++) Unsafe.Add(ref dst, iw * channels) = Unsafe.Add(ref src, iw);
+            }
         }
 
         /// <summary>y[c][p] = hwc[p][c] for p &lt; positions, c &lt; channels (NHWC to NCHW for one image), blocks of 8 channels.</summary>
