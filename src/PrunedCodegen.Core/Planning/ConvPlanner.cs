@@ -99,6 +99,12 @@ namespace PrunedCodegen.Planning
         public const double NsPerTap = 4.0;
         public const double NsPerTapRow = 1.0;
         public const double NsPerRowVector = 0.4;
+        /// <summary>
+        /// Per output element of a tap row at W stride above 1, which the taps kernel reads one float at a time (measured on
+        /// MobileNet-0.25's 80%-pruned stem, 3x96x96 stride 2: ~100 us for 99k such elements where the vector-row cost alone
+        /// predicted 7 us, 2x slower than the direct kernel the planner had passed over).
+        /// </summary>
+        public const double NsPerStridedTapElement = 1.0;
         public const double NsPerGather = 0.5;
         public const double NsPerChannelFma = 0.4;
         public const double NsPerStore = 0.5;
@@ -168,7 +174,8 @@ namespace PrunedCodegen.Planning
                     if (conv.Weights![m * conv.FilterLength + c * volume + k] != 0f) { tapRows++; break; }
             }
             int rows = g.Out[0] * g.Out[1];
-            double taps = g.Images * nonzeroTaps * (NsPerTap + rows * (NsPerTapRow + Math.Ceiling(g.Out[2] / 8.0) * NsPerRowVector));
+            double taps = g.Images * nonzeroTaps * (NsPerTap + rows * (NsPerTapRow
+                + (g.Stride[2] == 1 ? Math.Ceiling(g.Out[2] / 8.0) * NsPerRowVector : g.Out[2] * NsPerStridedTapElement)));
             double channels = g.Images * g.OutPlane * (NsPerPosition + tapRows * (NsPerGather + Math.Ceiling(filters / 16.0) * NsPerChannelFma) + filters * NsPerStore);
             bool channelsPossible = conv.Group == 1 && tapRows <= Emitting.ModelEmitter.MaxConvColumn && filters <= Emitting.ModelEmitter.MaxConvColumn;
             bool tilesPossible = TilesPossible(conv), pointwisePossible = PointwisePossible(conv);
