@@ -226,6 +226,8 @@ namespace PrunedCodegen.Tests.Models
         [InlineData("N,3,4", "3,1", false)]
         [InlineData("N,3,4", "1,3,4", false)]
         [InlineData("N,3,1", "N,1,4", true)]     // two per-sample operands, both sides
+        [InlineData("N,3,37", "N,3,37", true)]   // same shape, 111 floats: the vector Add/Mul with an overlapping last vector
+        [InlineData("2,5,41", "2,5,41", false)]
         public void Binary_ops_broadcast_both_ways(string aShape, string bShape, bool bIsInput)
         {
             var a = Dims(aShape);
