@@ -34,6 +34,8 @@ public static class ImplicitGemmShim
         [InlineData(5, 1, 7, 7, 17, 1, 3, 3, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, true)]      // 7x7: a 64-position chunk
         [InlineData(16, 1, 8, 8, 32, 1, 3, 3, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, false)]    // 8x8 over 10-float rows: two chunks
         [InlineData(8, 1, 16, 16, 24, 1, 3, 3, 1, 2, 2, 1, 0, 1, 1, 0, 1, 1, true)]    // ResNet-style stride 2
+        [InlineData(6, 1, 6, 41, 10, 1, 1, 1, 1, 2, 2, 1, 0, 0, 0, 0, 0, 0, false)]    // 1x1 stride 2 over 41-float rows: one phase, a vector deinterleave
+        [InlineData(3, 1, 5, 70, 9, 1, 3, 3, 1, 2, 2, 1, 0, 1, 1, 0, 0, 1, true)]      // 3x3 stride 2 over 72-float padded rows, asymmetric pads
         [InlineData(3, 1, 33, 1, 5, 1, 3, 1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 0, false)]     // W = 1: a segment per position
         [InlineData(2, 5, 6, 7, 9, 3, 3, 3, 2, 1, 2, 1, 1, 1, 1, 0, 1, 1, true)]       // 3-D with strides
         public void ConvImplicitGemm_matches_a_reference_loop_at_every_width(int c, int d, int h, int w, int m, int kD, int kH, int kW, int sD, int sH, int sW,

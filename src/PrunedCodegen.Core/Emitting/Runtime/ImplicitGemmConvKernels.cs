@@ -273,12 +273,9 @@ namespace PrunedCodegen.Generated
                                         row.Slice(padW + inW).Clear();
                                         continue;
                                     }
-                                    // Slot k holds padded column phW + k * sW, input column phW + k * sW - padW.
-                                    for (int k = 0; k < lW; k++)
-                                    {
-                                        int iw = phW + k * sW - padW;
-                                        row[k] = (uint)iw < (uint)inW ? input[iw] : 0f;
-                                    }
+                                    // Slot k holds padded column phW + k * sW, input column phW + k * sW - padW: one untested run
+                                    // (stride 2 a vector deinterleave), as the direct kernel stages its phases.
+                                    StageDirectPhase(input, row, phW - padW, sW);
                                 }
                             }
                         }
