@@ -82,6 +82,7 @@ namespace PrunedCodegen.Generated
                 return;
             }
             Span<float> padded = stackalloc float[unpadded ? 0 : (int)paddedSize];
+            padded.Clear();   // the padding border stays zero: only the interior is copied in below ([SkipLocalsInit] leaves it unset)
             int dD = g[GeoDilation], dH = g[GeoDilation + 1], dW = g[GeoDilation + 2];
             int sD = g[GeoStride], sH = g[GeoStride + 1], sW = g[GeoStride + 2];
             Span<int> offsets = stackalloc int[rows];
@@ -270,6 +271,7 @@ namespace PrunedCodegen.Generated
             // Per output coordinate and dim: the first input coordinate, and the kernel taps inside the input
             // [first, end) and inside the padded input (for count_include_pad). Computed once per call.
             Span<int> table = stackalloc int[4 * (outD + outH + outW)];
+            table.Clear();   // WindowTable writes every entry; cleared anyway, as the zeroing was before [SkipLocalsInit]
             Span<int> tD = table.Slice(0, 4 * outD), tH = table.Slice(4 * outD, 4 * outH), tW = table.Slice(4 * (outD + outH), 4 * outW);
             WindowTable(tD, outD, g[GeoStride], g[GeoPadBegin], g[GeoKernel], dD, inD, g[GeoPadEnd]);
             WindowTable(tH, outH, g[GeoStride + 1], g[GeoPadBegin + 1], g[GeoKernel + 1], dH, inH, g[GeoPadEnd + 1]);

@@ -45,6 +45,7 @@ namespace PrunedCodegen.Generated
             Span<float> stage = stackalloc float[ConvTileFilters * row];
             Span<float> b = stackalloc float[ConvTileFilters];
             input.Clear();
+            stage.Clear();   // explicit, as the stack's zeroing was before [SkipLocalsInit]
             ref float source = ref MemoryMarshal.GetReference(input);
             ref float staged = ref MemoryMarshal.GetReference(stage);
             for (int n = 0; n < images; n++)

@@ -57,6 +57,7 @@ namespace PrunedCodegen.Generated
             Span<int> offsets = stackalloc int[volume];
             Span<int> tapOffsets = stackalloc int[volume];
             Span<float> weights = stackalloc float[volume];
+            offsets.Clear(); tapOffsets.Clear(); weights.Clear();   // explicit, as the stack's zeroing was before [SkipLocalsInit]
             bool clamp = !float.IsNegativeInfinity(low) || !float.IsPositiveInfinity(high);
             for (int n = 0; n < images; n++)
                 for (int c = 0; c < inChannels; c++)

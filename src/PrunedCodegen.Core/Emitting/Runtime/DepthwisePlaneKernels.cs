@@ -51,6 +51,7 @@ namespace PrunedCodegen.Generated
             stage.AsSpan(0, staged).Clear();   // the padding stays zero: only real input positions are written below
             Span<int> offsets = stackalloc int[volume];
             Span<float> tapWeights = stackalloc float[volume];
+            offsets.Clear(); tapWeights.Clear();   // explicit, as the stack's zeroing was before [SkipLocalsInit]
             bool clamp = !float.IsNegativeInfinity(low) || !float.IsPositiveInfinity(high);
             for (int n = 0; n < images; n++)
                 for (int c = 0; c < channels; c++)

@@ -121,7 +121,8 @@ namespace PrunedCodegen.Generated
             // sums must not mix with that panel's, so it accumulates in a tile of its own, copied out after the last block.
             int overlapRows = packed ? 0 : (GemmPanelRows - m % GemmPanelRows) % GemmPanelRows;
             Span<float> overlapTile = overlapRows > 0 ? stackalloc float[GemmPanelRows * chunk] : default;
-            Span<float> biasPadded = stackalloc float[GemmPanelRows];
+            Span<float> biasPadded = stackalloc float[GemmPanelRows];   // written whole per panel before it is read
+            overlapTile.Clear();   // explicit, as the stack's zeroing was before [SkipLocalsInit]
             ref float a0 = ref MemoryMarshal.GetReference(a);
             ref float b0 = ref MemoryMarshal.GetReference(b);
             ref float c0 = ref MemoryMarshal.GetReference(c);

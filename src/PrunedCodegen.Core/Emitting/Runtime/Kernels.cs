@@ -507,8 +507,11 @@ namespace PrunedCodegen.Generated
                 return;
             }
             if (y.Length == 0) return;
+            // Cleared explicitly: the odometer starts at 0 and starts[0] is 0 (the kernels may run with [SkipLocalsInit]).
             Span<int> index = stackalloc int[rank];
             Span<int> starts = stackalloc int[rank];
+            index.Clear();
+            starts.Clear();
             for (int d = 1; d < rank; d++) starts[d] = starts[d - 1] + shape[d - 1];
             int inner = shape[rank - 1];
             ReadOnlySpan<int> innerOffsets = offsets.Slice(starts[rank - 1], inner);
@@ -623,6 +626,7 @@ namespace PrunedCodegen.Generated
         {
             int rank = shape.Length;
             Span<int> index = stackalloc int[rank];
+            index.Clear();   // the odometer starts at 0 (explicit: the kernels may run with [SkipLocalsInit])
             for (int e = 0; e < y.Length; e++)
             {
                 int ic = 0, ia = 0, ib = 0;
@@ -708,6 +712,7 @@ namespace PrunedCodegen.Generated
         {
             int rank = shape.Length;
             Span<int> index = stackalloc int[rank];
+            index.Clear();   // the odometer starts at 0 (explicit: the kernels may run with [SkipLocalsInit])
             int inner = shape[rank - 1], sa = aStrides[rank - 1], sb = bStrides[rank - 1];
             int ia = 0, ib = 0;
             for (int o = 0; o < y.Length; o += inner)
