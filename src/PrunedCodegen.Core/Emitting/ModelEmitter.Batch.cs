@@ -102,7 +102,8 @@ namespace PrunedCodegen.Emitting
                     _w.Line($"// GEMM micro-kernel: register tiles of {I(KernelPlanner.GemmPanelRows)} rows x 2 vectors of samples over all {I(plan.Weights)} weights ({Percent(plan.Density)} nonzero), bias{(fused ? $" and {act.Kind}" : "")} fused; cost model per 16 samples: dense {Ns(plan.DenseBatchCostNs)} ns, sparse rows {Ns(plan.SparseBatchCostNs)} ns.");
                     // A layer whose single-sample kernel is dense already holds its weights input-major [K][N]: the micro-kernel
                     // reads that array in place (12 rows at a stride of N) rather than a second, packed copy.
-                    bool inPlace = (plan.Kernel == KernelKind.DenseSimd || plan.Kernel == KernelKind.DenseSkipZeros) && d.N >= KernelPlanner.GemmPanelRows;
+                    // (Not a narrow layer's padded rows: the micro-kernel reads them at a stride of N only.)
+                    bool inPlace = (plan.Kernel == KernelKind.DenseSimd || plan.Kernel == KernelKind.DenseSkipZeros) && !plan.DensePadded && d.N >= KernelPlanner.GemmPanelRows;
                     string weights = inPlace ? $"{layer}_Weights" : $"{layer}_Packed";
                     string aStride = inPlace ? I(d.N) : $"{K}.GemmPanelRows";
                     _w.Line($"{K}.Gemm({weights}, {aStride}, {I(d.N)}, {I(d.K)}, xT, lanes, lanes, yT, lanes, {bias}, {clamp});");

@@ -390,6 +390,8 @@ namespace PrunedCodegen.Emitting
                 KernelKind.DenseSkipZeros => $"{K}.DenseSkipZeros({layer}_Weights, {bias}, {{0}}, {{1}}, float.NegativeInfinity, float.PositiveInfinity);",
                 KernelKind.Sell => $"{K}.Sell({layer}_SellWeights, {layer}_SellLanes, {layer}_SellTiles, {layer}_SellGroupStarts, {layer}_SellRows, {layer}_SellBias, {{0}}, {{1}}, "
                     + (DenseClamp(d.Activation) is { } c ? $"{CSharpLiterals.Float(c.Low)}, {CSharpLiterals.Float(c.High)});" : "float.NegativeInfinity, float.PositiveInfinity);"),
+                _ when plan.DensePadded => $"{K}.DenseColumnsPadded({layer}_Weights, {bias}, {{0}}, {{1}}, "
+                    + (DenseClamp(d.Activation) is { } c ? $"{CSharpLiterals.Float(c.Low)}, {CSharpLiterals.Float(c.High)});" : "float.NegativeInfinity, float.PositiveInfinity);"),
                 _ when DenseClamp(d.Activation) is { } clamp => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}}, {CSharpLiterals.Float(clamp.Low)}, {CSharpLiterals.Float(clamp.High)});",
                 _ => $"{K}.DenseColumns({layer}_Weights, {bias}, {{0}}, {{1}});",
             };
@@ -416,20 +418,27 @@ namespace PrunedCodegen.Emitting
                 EmitSell(layer, d);
             else
             {
-                // Input-major [K][N]: the kernel broadcasts x[p] against a contiguous run of outputs.
-                var transposed = new float[d.K * d.N];
+                // Input-major [K][stride]: the kernel broadcasts x[p] against a contiguous run of outputs. A narrow layer's rows
+                // are padded with zero columns to one Vector512 (stride 16), so that every width runs whole vectors.
+                int stride = plan.DensePadded ? plan.DenseStride : d.N;
+                var transposed = new float[d.K * stride];
                 for (int r = 0; r < d.N; r++)
                     for (int c = 0; c < d.K; c++)
-                        transposed[c * d.N + r] = d.Weights[r * d.K + c];
-                _w.Line($"// All {I(plan.Weights)} weights, input-major [{I(d.K)}][{I(d.N)}].");
+                        transposed[c * stride + r] = d.Weights[r * d.K + c];
+                if (plan.DensePadded)
+                    _w.Line($"// All {I(plan.Weights)} weights, input-major [{I(d.K)}][{I(stride)}]: each row's {I(d.N)} outputs padded with zeros to {I(stride)} (one Vector512, two Vector256 or four Vector128; no overlapping last vector).");
+                else
+                    _w.Line($"// All {I(plan.Weights)} weights, input-major [{I(d.K)}][{I(d.N)}].");
                 EmitFloatData($"{layer}_Weights", transposed);
             }
             if (d.Bias == null) return;
-            // The block kernel loads the bias a whole tile at a time: pad it to whole tiles.
+            // The block kernel loads the bias a whole tile at a time: pad it to whole tiles; the padded dense kernel, to its stride.
             var biasData = d.Bias;
-            if (plan.Kernel == KernelKind.BlockSparse)
+            int biasLength = plan.Kernel == KernelKind.BlockSparse ? (d.N + plan.BlockSize - 1) / plan.BlockSize * plan.BlockSize
+                : plan.DensePadded ? plan.DenseStride : d.N;
+            if (biasLength != d.N)
             {
-                biasData = new float[(d.N + plan.BlockSize - 1) / plan.BlockSize * plan.BlockSize];
+                biasData = new float[biasLength];
                 Array.Copy(d.Bias, biasData, d.N);
             }
             EmitFloatData($"{layer}_Bias", biasData);

@@ -32,6 +32,15 @@ namespace PrunedCodegen.Planning
         public double BlockCostNs { get; }
         public double UnrolledCostNs { get; }
 
+        /// <summary>
+        /// Row length of the dense kernel's input-major weights: N, or <see cref="KernelPlanner.DensePaddedColumns"/> when a
+        /// narrow layer's rows (and bias) are padded with zero columns (<see cref="KernelPlanner.DenseStride"/>).
+        /// </summary>
+        public int DenseStride { get; init; }
+
+        /// <summary>Whether the dense kernel runs on zero-padded weight rows.</summary>
+        public bool DensePadded => Kernel == KernelKind.DenseSimd && DenseStride != Op.N;
+
         /// <summary>The skip-zeros kernel's estimated cost, and the fraction of zero inputs it was priced with (<see cref="InputZeros"/>).</summary>
         public double SkipZerosCostNs { get; init; }
         public double InputZeros { get; init; }

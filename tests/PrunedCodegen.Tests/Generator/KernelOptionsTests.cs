@@ -17,7 +17,7 @@ namespace PrunedCodegen.Tests.Generator
             byte[] onnx = Mlp(12, 10, 4, seed: 61, zeroFraction: 0.7).Build();
             var options = new CompileOptions("Model", "Tests", "model.onnx") { Kernel = KernelChoice.DenseSimd, LayerKernels = "1=block" };
             var source = ModelCompiler.Compile(onnx, options).Source!;
-            Assert.Contains("Kernels.DenseColumns(Layer0_Weights", source);
+            Assert.Contains("Kernels.DenseColumnsPadded(Layer0_Weights", source);   // 10 outputs: rows padded to 16
             Assert.Contains("Kernels.BlockColumns(", source);
 
             options = options with { LayerKernels = "0=sparse; 1=dense" };
@@ -117,7 +117,7 @@ namespace PrunedCodegen.Tests.Generator
             var ok = GeneratorHarness.Run(new GeneratorHarness.ModelItem(path, Kernel: "sparse", LayerKernels: "1=dense"));
             var source = ok.Source("TestApp.M.g.cs");
             Assert.Contains("Kernels.SparseRows(Layer0_Values", source);
-            Assert.Contains("Kernels.DenseColumns(Layer1_Weights", source);
+            Assert.Contains("Kernels.DenseColumnsPadded(Layer1_Weights", source);   // 3 outputs: rows padded to 16
 
             var bad = GeneratorHarness.Run(new GeneratorHarness.ModelItem(path, Kernel: "fastest"));
             var error = Assert.Single(bad.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);

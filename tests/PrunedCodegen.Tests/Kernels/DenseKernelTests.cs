@@ -43,6 +43,32 @@ public static class DenseShim
 " + KernelHarness.WidthSwitch((w, vt) => $"Kernels.DenseSkipZeros<{w}, {vt}>(ref w, ref b, hasBias, ref vs, ref os, count, ref ys, n, low, high)") + @"
     }
 
+    // Padded rows of 16 at a width: all 16 outputs into a NaN-filled buffer (the real ones copied out), or, at
+    // ""scalar-n"", only the n real outputs straight into y, as DenseColumnsPadded's scalar path does.
+    public static void RunPadded(string width, float[] weights, float[] bias, float[] x, float[] y, float low, float high)
+    {
+        ref float w = ref MemoryMarshal.GetArrayDataReference(weights);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(bias);
+        ref float xs = ref MemoryMarshal.GetArrayDataReference(x);
+        bool hasBias = bias.Length > 0;
+        int k = x.Length, n = y.Length;
+        if (width == ""scalar-n"")
+        {
+            Kernels.DenseColumns<Kernels.ScalarWidth, float>(ref w, 16, ref b, hasBias, ref xs, k, ref MemoryMarshal.GetArrayDataReference(y), n, low, high);
+            return;
+        }
+        var padded = new float[16];
+        Array.Fill(padded, float.NaN);
+        ref float ps = ref MemoryMarshal.GetArrayDataReference(padded);
+" + KernelHarness.WidthSwitch((w, vt) => $"Kernels.DenseColumns<{w}, {vt}>(ref w, 16, ref b, hasBias, ref xs, k, ref ps, 16, low, high)") + @"
+        for (int c = n; c < 16; c++)
+            if (padded[c] != Math.Clamp(0f, low, high)) throw new InvalidOperationException($""padded output {c} is {padded[c]}"");
+        Array.Copy(padded, y, n);
+    }
+
+    public static void DispatchPadded(float[] weights, float[] bias, float[] x, float[] y, float low, float high) =>
+        Kernels.DenseColumnsPadded(weights, bias, x, y, low, high);
+
     public static void Dispatch(float[] weights, float[] bias, float[] x, float[] y, float low, float high) =>
         Kernels.DenseColumns(weights, bias, x, y, low, high);
 
@@ -151,6 +177,52 @@ public static class DenseShim
                 }
             }
             Assert.Throws<ArgumentException>(() => KernelHarness.Invoke(s_shim.Value, entry, new float[5], Array.Empty<float>(), new float[2], new float[3], 0f, 1f));
+        }
+
+        public static TheoryData<string, int> PaddedCases()
+        {
+            var data = new TheoryData<string, int>();
+            foreach (string width in KernelHarness.Widths.Append("scalar-n").Append("dispatch"))
+                foreach (int k in new[] { 1, 3, 7, 17, 55, 100 })
+                    data.Add(width, k);
+            return data;
+        }
+
+        /// <summary>
+        /// A narrow layer's weights padded with zero columns to 16 (DenseColumnsPadded, as the generator emits them for 2, 3,
+        /// 5-7 and 9-15 outputs): at every width the 16 padded outputs are whole vectors; the real ones match the unpadded
+        /// reference and the padding lanes hold the clamped zero (nothing of them reaches y).
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(PaddedCases))]
+        public void Padded_narrow_layer_at_every_width_matches_the_unpadded_reference(string width, int k)
+        {
+            var random = new Random(k * 31 + width.Length);
+            foreach (int n in new[] { 2, 3, 5, 7, 9, 10, 12, 15 })
+            {
+                var weights = RandomArray(random, k * n);
+                var padded = new float[k * 16];
+                for (int p = 0; p < k; p++) Array.Copy(weights, p * n, padded, p * 16, n);
+                foreach (bool withBias in new[] { false, true })
+                {
+                    var bias = withBias ? RandomArray(random, n) : Array.Empty<float>();
+                    var paddedBias = withBias ? bias.Concat(new float[16 - n]).ToArray() : Array.Empty<float>();
+                    var x = RandomArray(random, k).Select(v => random.Next(4) == 0 ? 0f : v).ToArray();
+                    foreach (var clamp in Clamps)
+                    {
+                        var output = Enumerable.Repeat(float.NaN, n).ToArray();   // every output must be written
+                        if (width == "dispatch") KernelHarness.Invoke(s_shim.Value, "DispatchPadded", padded, paddedBias, x, output, clamp.Low, clamp.High);
+                        else KernelHarness.Invoke(s_shim.Value, "RunPadded", width, padded, paddedBias, x, output, clamp.Low, clamp.High);
+                        Check(output, Reference(weights, bias, x, n, clamp.Low, clamp.High), $"padded, width {width}, {k}x{n}, bias {withBias}, {clamp.Name}");
+                    }
+                }
+            }
+            if (width == "dispatch")
+            {
+                // Rows not 16 long, or a bias of the unpadded length, are refused.
+                Assert.Throws<ArgumentException>(() => KernelHarness.Invoke(s_shim.Value, "DispatchPadded", new float[3 * 10], Array.Empty<float>(), new float[3], new float[10], 0f, 1f));
+                Assert.Throws<ArgumentException>(() => KernelHarness.Invoke(s_shim.Value, "DispatchPadded", new float[3 * 16], new float[10], new float[3], new float[10], 0f, 1f));
+            }
         }
 
         private static float[] RandomArray(Random random, int length) =>

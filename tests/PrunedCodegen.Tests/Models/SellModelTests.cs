@@ -209,7 +209,7 @@ namespace PrunedCodegen.Tests.Models
             Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
             var source = result.Source!;
             Assert.Contains("Kernels.Sell(Layer0_SellWeights", source);
-            Assert.Contains("Kernels.DenseColumns(Layer1_Weights", source);
+            Assert.Contains("Kernels.DenseColumnsPadded(Layer1_Weights", source);   // 10 outputs: rows padded to 16
             // 128 rows = 8 groups of 16; 64 inputs = 2 tiles of 32.
             Assert.Contains("SELL-16 (rows sorted by nonzeros, 8 groups of 16 x 2 tiles of 32 inputs", source);
             Assert.Matches(@"90\.4%  SELL-16 \(~", source);

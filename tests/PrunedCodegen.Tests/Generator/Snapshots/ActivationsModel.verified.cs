@@ -133,12 +133,62 @@ namespace Snapshots
         //   y = Tanh of W x + b: [1,16] -> [1,12]; W [12,16] has 192 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 10 ns, sparse rows 90 ns, 16x1 blocks 21.8 ns, unrolled 61.2 ns, skipping zero inputs 22.2 ns, SELL-16 25.7 ns).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumnsPadded(Layer0_Weights, Layer0_Bias, x, y, float.NegativeInfinity, float.PositiveInfinity);
             global::PrunedCodegen.Generated.Kernels.Tanh(y);
         }
 
-        // All 192 weights, input-major [16][12].
+        // All 192 weights, input-major [16][16]: each row's 12 outputs padded with zeros to 16 (one Vector512, two Vector256 or four Vector128; no overlapping last vector).
         private static ReadOnlySpan<float> Layer0_Weights => new float[]
+        {
+            0.0573475361f, 0.105798692f, 0.058837235f, 0.0264763832f, 0.222060978f, 0.21253854f, -0.192665398f, -0.111313671f,
+            -0.243026257f, -0.002671808f, -0.166334212f, -0.217431575f, 0f, 0f, 0f, 0f,
+            -0.0594935715f, -0.147482902f, 0.164536506f, 0.0190902948f, -0.00392869115f, -0.0306873918f, -0.155823559f, -0.0131654441f,
+            -0.219116539f, 0.176239789f, 0.172436953f, 0.0146854818f, 0f, 0f, 0f, 0f,
+            0.068557173f, -0.0961086154f, 0.0123155713f, 0.133399427f, 0.0829384625f, -0.248929411f, -0.170995533f, -0.155520856f,
+            -0.169439584f, -0.228094846f, 0.0205209851f, 0.185355604f, 0f, 0f, 0f, 0f,
+            -0.0127694607f, 0.240429521f, -0.11459744f, 0.167936683f, -0.234512895f, 0.060549736f, -0.0803502202f, -0.0471204519f,
+            0.0778997838f, 0.173461288f, -0.244285911f, 0.106696129f, 0f, 0f, 0f, 0f,
+            0.10679692f, -0.244869351f, 0.109870881f, 0.179536402f, -0.0797002316f, 0.108567566f, -0.0913560987f, -0.0369426608f,
+            -0.102092117f, 0.248163193f, 0.0118588209f, -0.15290907f, 0f, 0f, 0f, 0f,
+            0.0595181882f, -0.0169795752f, -0.0959681571f, 0.144901395f, 0.121909827f, -0.111914635f, -0.0402826369f, 0.222742766f,
+            -0.222960144f, -0.152016193f, 0.160485387f, -0.0551743209f, 0f, 0f, 0f, 0f,
+            -0.0287336707f, -0.0198124349f, -0.0553797185f, -0.0609523654f, -0.227740735f, -0.0234519839f, -0.241850138f, -0.0157197118f,
+            0.0969075263f, 0.0536237955f, -0.147001296f, 0.100106478f, 0f, 0f, 0f, 0f,
+            -0.202115685f, 0.177327365f, -0.137051821f, -0.0111294091f, 0.217800796f, 0.108077586f, 0.105574191f, 0.135567993f,
+            0.126455784f, -0.0403141081f, -0.0115028918f, 0.0678209066f, 0f, 0f, 0f, 0f,
+            0.0570785999f, -0.0237673819f, -0.0785006285f, -0.0508055985f, -0.164406061f, -0.155551672f, 0.141826659f, 0.183068871f,
+            0.0936405659f, -0.211047471f, -0.124554217f, -0.234831393f, 0f, 0f, 0f, 0f,
+            -0.221336156f, 0.0658294559f, -0.231649935f, 0.145432979f, 0.0790556073f, -0.132154107f, 0.0792332888f, 0.111380726f,
+            -0.214193165f, -0.00219169259f, -0.197126806f, -0.145754009f, 0f, 0f, 0f, 0f,
+            0.0328570008f, -0.0120009184f, 0.106672466f, 0.027764529f, -0.00946459174f, -0.0241165757f, 0.15886426f, -0.217408836f,
+            0.243429482f, -0.0837807357f, -0.142053336f, -0.0884148777f, 0f, 0f, 0f, 0f,
+            0.0166144669f, -0.139986694f, 0.0972089469f, 0.231384248f, 0.0440542996f, -0.175563514f, 0.18780759f, 0.187376261f,
+            -0.0188625753f, -0.213536143f, 0.0251047313f, 0.0918725431f, 0f, 0f, 0f, 0f,
+            -0.0549745858f, -0.141697556f, 0.0496583879f, 0.126798093f, 0.0242212117f, 0.153649569f, -0.246793836f, 0.164862454f,
+            -0.237943798f, -0.182167232f, 0.161603481f, 0.223375738f, 0f, 0f, 0f, 0f,
+            0.204424232f, -0.121458441f, 0.122745305f, -0.21366477f, -0.233708113f, 0.0204477906f, 0.0377637744f, -0.179215342f,
+            -0.0376352966f, 0.00545498729f, -0.0464555919f, 0.111403406f, 0f, 0f, 0f, 0f,
+            0.0166842043f, -0.227101117f, 0.105957955f, 0.0731330514f, -0.0537000299f, 0.149576068f, 0.231902868f, -0.0891429484f,
+            0.163288563f, 0.231766552f, -0.224828184f, 0.0944399238f, 0f, 0f, 0f, 0f,
+            0.103669614f, -0.162245572f, 0.0110607743f, 0.24021855f, -0.158027768f, 0.133838922f, -0.181179136f, 0.170157433f,
+            0.115132272f, 0.0895080566f, -0.00214001536f, -0.212140113f, 0f, 0f, 0f, 0f,
+        };
+        private static ReadOnlySpan<float> Layer0_Bias => new float[]
+        {
+            0.161767006f, 0.0895344913f, -0.0803904533f, -0.11995253f, 0.0710729063f, -0.135511577f, 0.101485312f, 0.191193253f,
+            -0.164955795f, -0.155947179f, -0.103860885f, -0.214044005f, 0f, 0f, 0f, 0f,
+        };
+
+        // Layer 0, one batch group (feature-major [features][lanes]).
+        private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
+        {
+            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 192 weights (100.0% nonzero), bias fused; cost model per 16 samples: dense 35.4 ns, sparse rows 254.4 ns.
+            global::PrunedCodegen.Generated.Kernels.Gemm(Layer0_Packed, global::PrunedCodegen.Generated.Kernels.GemmPanelRows, 12, 16, xT, lanes, lanes, yT, lanes, Layer0_Bias, clamp: false, 0f, 0f);
+            global::PrunedCodegen.Generated.Kernels.Tanh(yT);
+        }
+
+        // All 192 weights packed for the GEMM micro-kernel: [1 panels][16 inputs][12 rows], zero-padded.
+        private static ReadOnlySpan<float> Layer0_Packed => new float[]
         {
             0.0573475361f, 0.105798692f, 0.058837235f, 0.0264763832f, 0.222060978f, 0.21253854f, -0.192665398f, -0.111313671f,
             -0.243026257f, -0.002671808f, -0.166334212f, -0.217431575f, -0.0594935715f, -0.147482902f, 0.164536506f, 0.0190902948f,
@@ -165,31 +215,59 @@ namespace Snapshots
             0.163288563f, 0.231766552f, -0.224828184f, 0.0944399238f, 0.103669614f, -0.162245572f, 0.0110607743f, 0.24021855f,
             -0.158027768f, 0.133838922f, -0.181179136f, 0.170157433f, 0.115132272f, 0.0895080566f, -0.00214001536f, -0.212140113f,
         };
-        private static ReadOnlySpan<float> Layer0_Bias => new float[]
-        {
-            0.161767006f, 0.0895344913f, -0.0803904533f, -0.11995253f, 0.0710729063f, -0.135511577f, 0.101485312f, 0.191193253f,
-            -0.164955795f, -0.155947179f, -0.103860885f, -0.214044005f,
-        };
-
-        // Layer 0, one batch group (feature-major [features][lanes]).
-        private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
-        {
-            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 192 weights (100.0% nonzero), bias fused; cost model per 16 samples: dense 35.4 ns, sparse rows 254.4 ns.
-            global::PrunedCodegen.Generated.Kernels.Gemm(Layer0_Weights, 12, 12, 16, xT, lanes, lanes, yT, lanes, Layer0_Bias, clamp: false, 0f, 0f);
-            global::PrunedCodegen.Generated.Kernels.Tanh(yT);
-        }
-
 
         // Layer 1: Gemm '/2/Gemm' + LeakyRelu '/3/LeakyRelu'
         //   y = LeakyRelu(alpha=0.100000001f) of W x + b: [1,12] -> [1,12]; W [12,12] has 144 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 73.2 ns, 16x1 blocks 18.3 ns, unrolled 46.8 ns, skipping zero inputs 18.1 ns, SELL-16 22.9 ns).
         private static void Layer1(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer1_Weights, Layer1_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumnsPadded(Layer1_Weights, Layer1_Bias, x, y, float.NegativeInfinity, float.PositiveInfinity);
             global::PrunedCodegen.Generated.Kernels.LeakyRelu(y, 0.100000001f);
         }
 
-        // All 144 weights, input-major [12][12].
+        // All 144 weights, input-major [12][16]: each row's 12 outputs padded with zeros to 16 (one Vector512, two Vector256 or four Vector128; no overlapping last vector).
         private static ReadOnlySpan<float> Layer1_Weights => new float[]
+        {
+            -0.0331068262f, 0.0425222255f, 0.150800526f, -0.136028782f, 0.0715975314f, -0.276757747f, 0.00590636488f, 0.224757463f,
+            -0.048496075f, -0.209980041f, 0.0740244538f, 0.22749196f, 0f, 0f, 0f, 0f,
+            0.179799631f, -0.0897948965f, -0.148450509f, 0.113750711f, -0.270409197f, 0.0774925426f, -0.0661766976f, -0.184188187f,
+            -0.21695213f, 0.120965727f, -0.266184837f, -0.188352346f, 0f, 0f, 0f, 0f,
+            0.108043499f, 0.0790424868f, 0.0115213906f, -0.244057849f, -0.221650541f, -0.222536489f, -0.0448762663f, -0.188648939f,
+            0.191048861f, -0.197110564f, -0.0870373324f, 0.179562435f, 0f, 0f, 0f, 0f,
+            -0.0930267349f, 0.266796559f, 0.0592112094f, -0.27456522f, 0.162491813f, -0.229499847f, 0.164102599f, 0.0333230756f,
+            -0.0755483881f, 0.207957387f, -0.105888605f, -0.0411767922f, 0f, 0f, 0f, 0f,
+            -0.0358374454f, 0.0157632455f, 0.0763109773f, 0.246908024f, 0.0370140858f, 0.10445638f, 0.10838329f, 0.00848222803f,
+            -0.042410247f, -0.220937714f, 0.0029849282f, 0.259851247f, 0f, 0f, 0f, 0f,
+            -0.125534058f, -0.197852671f, -0.0163318813f, 0.103633843f, 0.190407574f, 0.146844089f, -0.0611813404f, -0.124171622f,
+            0.282863557f, -0.169255495f, 0.258634299f, -0.248073652f, 0f, 0f, 0f, 0f,
+            -0.233030319f, 0.266944855f, -0.151085004f, 0.159665555f, 0.257126004f, 0.0988340601f, -0.0950081199f, 0.2883147f,
+            0.279547125f, 0.112549365f, -0.209606513f, 0.0506408848f, 0f, 0f, 0f, 0f,
+            -0.07879062f, 0.20773904f, -0.00887948927f, 0.125924498f, 0.175483763f, 0.0839507803f, -0.208866239f, -0.247002214f,
+            -0.214882657f, 0.158351302f, -0.00384996156f, 0.20952031f, 0f, 0f, 0f, 0f,
+            0.0199224744f, -0.027552437f, -0.0797418281f, -0.110109158f, -0.0613488257f, -0.0872036815f, 0.148580313f, 0.156433716f,
+            -0.0756228268f, -0.101491034f, 0.110716648f, 0.208927378f, 0f, 0f, 0f, 0f,
+            -0.146394238f, -0.130395681f, -0.0969101414f, -0.181303099f, -0.128443167f, 0.00698207319f, -0.202927798f, 0.140533999f,
+            0.163468719f, -0.167075828f, 0.162472054f, -0.14436245f, 0f, 0f, 0f, 0f,
+            -0.21626845f, -0.121805571f, -0.143102661f, -0.196778402f, 0.0816871822f, -0.254908919f, 0.0895009413f, -0.0666031018f,
+            0.178920597f, 0.1106259f, -0.285928309f, -0.235970333f, 0f, 0f, 0f, 0f,
+            0.0843231976f, 0.251720548f, -0.139974296f, -0.0182171501f, 0.234826982f, -0.188301995f, -0.0524845123f, 0.102265596f,
+            -0.210838631f, 0.0930336863f, 0.0118928766f, 0.00633494137f, 0f, 0f, 0f, 0f,
+        };
+        private static ReadOnlySpan<float> Layer1_Bias => new float[]
+        {
+            -0.139627561f, 0.182148278f, -0.149752721f, 0.0304886699f, -0.252587587f, -0.000860215689f, 0.253092438f, 0.153018728f,
+            0.122028396f, -0.169583514f, 0.246750832f, -0.143934593f, 0f, 0f, 0f, 0f,
+        };
+
+        // Layer 1, one batch group (feature-major [features][lanes]).
+        private static void Layer1_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
+        {
+            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 144 weights (100.0% nonzero), bias fused; cost model per 16 samples: dense 27.8 ns, sparse rows 196.8 ns.
+            global::PrunedCodegen.Generated.Kernels.Gemm(Layer1_Packed, global::PrunedCodegen.Generated.Kernels.GemmPanelRows, 12, 12, xT, lanes, lanes, yT, lanes, Layer1_Bias, clamp: false, 0f, 0f);
+            global::PrunedCodegen.Generated.Kernels.LeakyRelu(yT, 0.100000001f);
+        }
+
+        // All 144 weights packed for the GEMM micro-kernel: [1 panels][12 inputs][12 rows], zero-padded.
+        private static ReadOnlySpan<float> Layer1_Packed => new float[]
         {
             -0.0331068262f, 0.0425222255f, 0.150800526f, -0.136028782f, 0.0715975314f, -0.276757747f, 0.00590636488f, 0.224757463f,
             -0.048496075f, -0.209980041f, 0.0740244538f, 0.22749196f, 0.179799631f, -0.0897948965f, -0.148450509f, 0.113750711f,
@@ -210,43 +288,46 @@ namespace Snapshots
             0.178920597f, 0.1106259f, -0.285928309f, -0.235970333f, 0.0843231976f, 0.251720548f, -0.139974296f, -0.0182171501f,
             0.234826982f, -0.188301995f, -0.0524845123f, 0.102265596f, -0.210838631f, 0.0930336863f, 0.0118928766f, 0.00633494137f,
         };
-        private static ReadOnlySpan<float> Layer1_Bias => new float[]
-        {
-            -0.139627561f, 0.182148278f, -0.149752721f, 0.0304886699f, -0.252587587f, -0.000860215689f, 0.253092438f, 0.153018728f,
-            0.122028396f, -0.169583514f, 0.246750832f, -0.143934593f,
-        };
-
-        // Layer 1, one batch group (feature-major [features][lanes]).
-        private static void Layer1_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
-        {
-            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 144 weights (100.0% nonzero), bias fused; cost model per 16 samples: dense 27.8 ns, sparse rows 196.8 ns.
-            global::PrunedCodegen.Generated.Kernels.Gemm(Layer1_Weights, 12, 12, 12, xT, lanes, lanes, yT, lanes, Layer1_Bias, clamp: false, 0f, 0f);
-            global::PrunedCodegen.Generated.Kernels.LeakyRelu(yT, 0.100000001f);
-        }
-
 
         // Layer 2: Gemm '/4/Gemm'
         //   y = W x + b: [1,12] -> [1,5]; W [5,12] has 60 nonzeros (0.0% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback) (cost model: dense 7.7 ns, sparse rows 30.5 ns, 8x1 blocks 13.1 ns, unrolled 19.5 ns, skipping zero inputs 18.1 ns, SELL-16 22.9 ns).
         private static void Layer2(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer2_Weights, Layer2_Bias, x, y);
+            global::PrunedCodegen.Generated.Kernels.DenseColumnsPadded(Layer2_Weights, Layer2_Bias, x, y, float.NegativeInfinity, float.PositiveInfinity);
         }
 
-        // All 60 weights, input-major [12][5].
+        // All 60 weights, input-major [12][16]: each row's 5 outputs padded with zeros to 16 (one Vector512, two Vector256 or four Vector128; no overlapping last vector).
         private static ReadOnlySpan<float> Layer2_Weights => new float[]
         {
-            0.265390515f, 0.179071501f, -0.0209268108f, 0.103312016f, 0.269090861f, -0.238458902f, 0.0402629934f, 0.0296799019f,
-            0.286070257f, 0.0583852343f, -0.142439008f, -0.155160442f, 0.00822103582f, 0.161453396f, -0.159184679f, -0.0878876001f,
-            0.137395829f, -0.20666334f, 0.154669404f, -0.270922452f, 0.0483494066f, -0.194693238f, -0.0487045832f, -0.108881034f,
-            -0.0578283668f, 0.156932294f, -0.169747636f, -0.0922483131f, 0.118714653f, -0.0630700812f, 0.0617282279f, -0.0279642884f,
-            -0.0499121957f, 0.0336179584f, -0.0221015941f, -0.108072609f, 0.189404204f, 0.181514293f, 0.279349536f, -0.0842627659f,
-            -0.22991614f, 0.14741306f, -0.270887613f, -0.278213292f, 0.0792466626f, -0.0844688639f, -0.194775313f, 0.0262916554f,
-            0.14854005f, 0.193848088f, -0.136695251f, -0.203622654f, 0.283015579f, -0.176749259f, -0.232505769f, -0.1741312f,
-            0.0970757753f, -0.258269638f, -0.260075539f, -0.109447919f,
+            0.265390515f, 0.179071501f, -0.0209268108f, 0.103312016f, 0.269090861f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.238458902f, 0.0402629934f, 0.0296799019f, 0.286070257f, 0.0583852343f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.142439008f, -0.155160442f, 0.00822103582f, 0.161453396f, -0.159184679f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.0878876001f, 0.137395829f, -0.20666334f, 0.154669404f, -0.270922452f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0.0483494066f, -0.194693238f, -0.0487045832f, -0.108881034f, -0.0578283668f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0.156932294f, -0.169747636f, -0.0922483131f, 0.118714653f, -0.0630700812f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0.0617282279f, -0.0279642884f, -0.0499121957f, 0.0336179584f, -0.0221015941f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.108072609f, 0.189404204f, 0.181514293f, 0.279349536f, -0.0842627659f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.22991614f, 0.14741306f, -0.270887613f, -0.278213292f, 0.0792466626f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.0844688639f, -0.194775313f, 0.0262916554f, 0.14854005f, 0.193848088f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.136695251f, -0.203622654f, 0.283015579f, -0.176749259f, -0.232505769f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.1741312f, 0.0970757753f, -0.258269638f, -0.260075539f, -0.109447919f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
         };
         private static ReadOnlySpan<float> Layer2_Bias => new float[]
         {
-            0.245757714f, -0.275388479f, 0.231461748f, -0.0580677427f, 0.0791082531f,
+            0.245757714f, -0.275388479f, 0.231461748f, -0.0580677427f, 0.0791082531f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
         };
 
         // Layer 2, one batch group (feature-major [features][lanes]).
