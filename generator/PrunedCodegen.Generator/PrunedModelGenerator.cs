@@ -27,10 +27,17 @@ namespace PrunedCodegen.Generator
             var utf8Literals = context.ParseOptionsProvider
                 .Select((options, _) => options is CSharpParseOptions csharp && csharp.LanguageVersion >= LanguageVersion.CSharp11);
 
+            // Whether the consumer allows unsafe code (AllowUnsafeBlocks): only then may generated code carry [SkipLocalsInit]
+            // (CS0227 otherwise). Reduced to a bool, so that an edit leaves it Unchanged and the models cached.
+            var allowUnsafe = context.CompilationProvider
+                .Select((compilation, _) => compilation is CSharpCompilation csharp && csharp.Options.AllowUnsafe)
+                .WithTrackingName(TrackingNames.AllowUnsafe);
+
             var inputs = context.AdditionalTextsProvider
                 .Combine(context.AnalyzerConfigOptionsProvider)
                 .Combine(utf8Literals)
-                .Select((pair, cancellationToken) => ReadModel(pair.Left.Left, pair.Left.Right, pair.Right))
+                .Combine(allowUnsafe)
+                .Select((pair, cancellationToken) => ReadModel(pair.Left.Left.Left, pair.Left.Left.Right, pair.Left.Right, pair.Right))
                 .Where(input => input != null)
                 .Select((input, _) => input!)
                 .WithTrackingName(TrackingNames.ModelInputs);
@@ -53,8 +60,8 @@ namespace PrunedCodegen.Generator
                 .Select((compilation, _) => HasGeneratedCodeRequirements(compilation))
                 .WithTrackingName(TrackingNames.TargetSupported);
 
-            context.RegisterSourceOutput(results.Collect().Combine(targetSupported),
-                (spc, pair) => Emit(spc, pair.Left, pair.Right));
+            context.RegisterSourceOutput(results.Collect().Combine(targetSupported).Combine(allowUnsafe),
+                (spc, pair) => Emit(spc, pair.Left.Left, pair.Left.Right, pair.Right));
         }
 
         /// <summary>The generated kernels use <c>Vector512&lt;T&gt;</c>, so they need .NET 8 or newer.</summary>
@@ -64,7 +71,7 @@ namespace PrunedCodegen.Generator
             // GetTypesByMetadataName, not GetTypeByMetadataName: the latter returns null when two references define the type.
             !compilation.GetTypesByMetadataName(RequiredTypeMetadataName).IsEmpty;
 
-        private static ModelInput? ReadModel(AdditionalText text, AnalyzerConfigOptionsProvider provider, bool utf8Literals)
+        private static ModelInput? ReadModel(AdditionalText text, AnalyzerConfigOptionsProvider provider, bool utf8Literals, bool allowUnsafe)
         {
             var options = provider.GetOptions(text);
             if (!options.TryGetValue("build_metadata.AdditionalFiles.PrunedCodegenModel", out var flag) ||
@@ -86,6 +93,7 @@ namespace PrunedCodegen.Generator
                 Kernel = kernel ?? KernelChoice.Auto,
                 LayerKernels = layerKernels ?? "",
                 Utf8StringLiterals = utf8Literals,
+                SkipLocalsInit = allowUnsafe,
             };
             if (kernel == null)
                 return new ModelInput(text.Path, compileOptions, "", new PcgDiagnostic(DiagnosticIds.InvalidOptions, PcgSeverity.Error, "Invalid PrunedModel options",
@@ -109,7 +117,7 @@ namespace PrunedCodegen.Generator
             return new GenerationResult(input.Path, hint, result.Source, result.Diagnostics);
         }
 
-        private static void Emit(SourceProductionContext context, ImmutableArray<GenerationResult> results, bool targetSupported)
+        private static void Emit(SourceProductionContext context, ImmutableArray<GenerationResult> results, bool targetSupported, bool skipLocalsInit)
         {
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             bool any = false;
@@ -139,7 +147,7 @@ namespace PrunedCodegen.Generator
                 any = true;
             }
             if (any)
-                context.AddSource(ModelCompiler.KernelsHintName, SourceText.From(ModelCompiler.KernelsSource, System.Text.Encoding.UTF8));
+                context.AddSource(ModelCompiler.KernelsHintName, SourceText.From(ModelCompiler.KernelsSourceFor(skipLocalsInit), System.Text.Encoding.UTF8));
         }
 
         private static PcgDiagnostic UnsupportedTarget(string path) =>

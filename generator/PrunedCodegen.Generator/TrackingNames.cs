@@ -14,5 +14,8 @@ namespace PrunedCodegen.Generator
 
         /// <summary>Whether the compilation's target framework has what generated code needs: a bool, so edits leave it Unchanged.</summary>
         public const string TargetSupported = nameof(TargetSupported);
+
+        /// <summary>Whether the compilation allows unsafe code ([SkipLocalsInit] on generated code): a bool, so edits leave it Unchanged.</summary>
+        public const string AllowUnsafe = nameof(AllowUnsafe);
     }
 }

@@ -44,6 +44,15 @@ namespace PrunedCodegen
         /// </summary>
         public bool Utf8StringLiterals { get; init; } = true;
 
+        /// <summary>
+        /// Whether generated code carries <c>[SkipLocalsInit]</c> (on the model class and the kernels class), so that the
+        /// stack buffers of Predict and of the kernels are not zeroed on every call. C# accepts the attribute only where
+        /// unsafe code is allowed (CS0227 otherwise): the generator sets it from the consumer's AllowUnsafeBlocks, <c>pcg
+        /// generate --skip-locals-init</c> on request. Every stack buffer of generated code is written before it is read, or
+        /// cleared explicitly where a kernel needs zeros. Off by default.
+        /// </summary>
+        public bool SkipLocalsInit { get; init; }
+
         /// <summary>Arrays of at least this many elements become blobs (tests set it out of reach to get literals only).</summary>
         internal int BlobMinElements { get; init; } = Emitting.DataBlob.MinElements;
 

@@ -22,6 +22,12 @@ namespace PrunedCodegen
         /// <summary>The shared runtime kernels that generated models call; added once per compilation.</summary>
         public static string KernelsSource => LazyKernels.Value;
 
+        /// <summary>
+        /// <see cref="KernelsSource"/>, with <c>[SkipLocalsInit]</c> on the kernels class when <paramref name="skipLocalsInit"/>
+        /// (see <see cref="CompileOptions.SkipLocalsInit"/>: it needs unsafe code allowed in the consumer's project).
+        /// </summary>
+        public static string KernelsSourceFor(bool skipLocalsInit) => skipLocalsInit ? LazyKernelsSkipLocalsInit.Value : LazyKernels.Value;
+
         /// <summary>The hint name under which <see cref="KernelsSource"/> is added.</summary>
         public const string KernelsHintName = "PrunedCodegen.Kernels.g.cs";
 
@@ -41,6 +47,15 @@ namespace PrunedCodegen
             });
             // The kernels carry the same version as the models that call them.
             return string.Join("\n", parts).Replace("$(PrunedCodegenVersion)", ModelEmitter.GeneratorVersion);
+        });
+
+        private static readonly Lazy<string> LazyKernelsSkipLocalsInit = new Lazy<string>(() =>
+        {
+            const string declaration = "    internal static partial class Kernels\n";
+            string source = LazyKernels.Value;
+            int at = source.IndexOf(declaration, StringComparison.Ordinal);
+            if (at < 0) throw new InvalidOperationException("the kernels class declaration is missing from the kernels source");
+            return source.Insert(at, "    " + ModelEmitter.SkipLocalsInitAttribute + "\n");
         });
 
         public static CompileResult Compile(byte[] onnx, CompileOptions options, CancellationToken cancellationToken = default)

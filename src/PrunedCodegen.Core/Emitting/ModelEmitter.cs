@@ -29,6 +29,9 @@ namespace PrunedCodegen.Emitting
             return plus < 0 ? version : version.Substring(0, plus);
         }
 
+        /// <summary>The attribute that <see cref="CompileOptions.SkipLocalsInit"/> puts on the model and kernels classes.</summary>
+        public const string SkipLocalsInitAttribute = "[global::System.Runtime.CompilerServices.SkipLocalsInit]";
+
         /// <summary>Scratch buffers up to this many floats (64 KB) live on the stack; larger ones per thread.</summary>
         public const int MaxStackScratch = 16 * 1024;
 
@@ -88,6 +91,13 @@ namespace PrunedCodegen.Emitting
             if (hasNamespace) _w.Open($"namespace {_options.Namespace}");
             EmitClassDoc();
             _w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"PrunedCodegen\", \"{GeneratorVersion}\")]");
+            if (_options.SkipLocalsInit)
+            {
+                // Every layer writes its output before the next reads it (scratch slots are reused between layers, samples and
+                // calls anyway), so zeroing the stack buffer per call buys nothing.
+                _w.Line("// The project allows unsafe code: Predict's stack buffer is not zeroed on every call.");
+                _w.Line(SkipLocalsInitAttribute);
+            }
             _w.Open($"public static partial class {_options.ClassName}");
             EmitMetadata();
             EmitPredict();

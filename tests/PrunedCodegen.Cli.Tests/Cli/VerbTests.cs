@@ -132,6 +132,19 @@ namespace PrunedCodegen.Cli.Tests.Cli
         }
 
         [Fact]
+        public void Generate_with_skip_locals_init_puts_the_attribute_on_the_model_and_the_kernels()
+        {
+            string dir = Fixtures.TempDir();
+            string output = Path.Combine(dir, "Digits.g.cs");
+            var r = PcgRunner.Run("generate", Fixtures.PrunedModel, "-o", output, "--class", "DigitsModel", "--skip-locals-init");
+            Assert.True(r.ExitCode == 0, r.Error);
+            var expected = ModelCompiler.Compile(File.ReadAllBytes(Fixtures.PrunedModel), new CompileOptions("DigitsModel", "", "digits_pruned.onnx") { SkipLocalsInit = true });
+            Assert.Equal(expected.Source, File.ReadAllText(output));
+            Assert.Contains("[global::System.Runtime.CompilerServices.SkipLocalsInit]", expected.Source);
+            Assert.Equal(ModelCompiler.KernelsSourceFor(skipLocalsInit: true), File.ReadAllText(Path.Combine(dir, ModelCompiler.KernelsHintName)));
+        }
+
+        [Fact]
         public void Generate_refuses_a_different_kernels_file_before_writing_anything()
         {
             string dir = Fixtures.TempDir();
