@@ -598,6 +598,12 @@ namespace PrunedCodegen.Emitting
                 case ActivationKind.Elu or ActivationKind.ThresholdedRelu or ActivationKind.Celu:
                     _w.Line($"{K}.{activation.Kind}({target}, {CSharpLiterals.Float(activation.Alpha)});");
                     break;
+                case ActivationKind.Quantize:
+                    _w.Line($"{K}.Quantize({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Beta)}, {CSharpLiterals.Float(activation.Min)}, {CSharpLiterals.Float(activation.Max)});");
+                    break;
+                case ActivationKind.Dequantize:
+                    _w.Line($"{K}.Dequantize({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Beta)});");
+                    break;
                 case ActivationKind.Selu or ActivationKind.HardSigmoid or ActivationKind.Shrink:
                     _w.Line($"{K}.{activation.Kind}({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Beta)});");
                     break;

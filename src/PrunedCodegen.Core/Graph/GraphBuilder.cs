@@ -87,6 +87,9 @@ namespace PrunedCodegen.Graph
                 if (!_values.TryGetValue(name, out var value))
                     throw new ModelCompileException(DiagnosticIds.InvalidNode, $"graph output '{Text.Quote(name)}' is not produced by any node");
                 CheckDeclaredOutput(declared[i], value);
+                if (_quantizedTypes.TryGetValue(value, out var quantizedType))
+                    throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
+                        $"graph output '{Text.Quote(name)}' holds {quantizedType} values (a QuantizeLinear output); only float outputs are supported: end the graph with DequantizeLinear");
                 _graph.Outputs.Add(value);
             }
         }
@@ -186,11 +189,17 @@ namespace PrunedCodegen.Graph
                         break;
                     case OnnxDataType.Int64:
                     case OnnxDataType.Int32:
+                    // Quantized weights, zero points (DequantizeLinear folds them to float at build time).
+                    case OnnxDataType.Int8:
+                    case OnnxDataType.UInt8:
+                    case OnnxDataType.Int16:
+                    case OnnxDataType.UInt16:
                         value.IntData = OnnxTensorData.ToInt64s(tensor);
+                        value.IntegerType = tensor.DataType;
                         break;
                     default:
                         throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
-                            $"{where} has element type {tensor.DataType}; only float tensors (and int64 shapes) are supported");
+                            $"{where} has element type {tensor.DataType}; only float tensors, int64/int32 shapes and int8/uint8/int16/uint16 quantized weights are supported");
                 }
             }
             catch (OnnxFormatException e)

@@ -11,11 +11,16 @@ namespace PrunedCodegen.Graph
         None, Relu, LeakyRelu, Sigmoid, Tanh, Clip,
         Elu, Selu, HardSigmoid, HardSwish, Softplus, Gelu, GeluTanh, Exp, Log, Sqrt, Erf,
         Abs, Neg, Reciprocal, Floor, Ceil, Round, Sign, Softsign, Mish, ThresholdedRelu, Celu, Shrink,
+        /// <summary>QuantizeLinear of a runtime tensor: the integers clamp(round_half_even(x / Alpha) + Beta, Min, Max), held as floats.</summary>
+        Quantize,
+        /// <summary>DequantizeLinear of what <see cref="Quantize"/> made: (q - Beta) * Alpha.</summary>
+        Dequantize,
     }
 
     /// <summary>
     /// Kind plus parameters: Alpha (LeakyRelu, Elu, Selu, HardSigmoid, ThresholdedRelu, Celu, Shrink's lambd), Beta
-    /// (HardSigmoid's beta, Selu's gamma, Shrink's bias), Min and Max (Clip).
+    /// (HardSigmoid's beta, Selu's gamma, Shrink's bias), Min and Max (Clip); Quantize and Dequantize: scale Alpha, zero point
+    /// Beta, and (Quantize) the integer range [Min, Max] of the quantized type.
     /// </summary>
     internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0, float Min = 0, float Max = 0, float Beta = 0)
     {
@@ -28,6 +33,7 @@ namespace PrunedCodegen.Graph
             ActivationKind.Shrink => Alpha >= 0 || Beta == 0,
             ActivationKind.HardSigmoid => Beta <= 0,
             ActivationKind.Clip => Min <= 0 && Max >= 0,
+            ActivationKind.Quantize or ActivationKind.Dequantize => Beta == 0,
             _ => true,
         };
 
@@ -62,6 +68,8 @@ namespace PrunedCodegen.Graph
             ActivationKind.ThresholdedRelu => x > Alpha ? x : 0f,
             ActivationKind.Celu => float.IsNaN(x) ? x : System.Math.Max(0f, x) + System.Math.Min(0f, (float)(Alpha * (System.Math.Exp(x / (double)Alpha) - 1))),
             ActivationKind.Shrink => x < -Alpha ? x + Beta : x > Alpha ? x - Beta : 0f,
+            ActivationKind.Quantize => Quantization.Quantize(x, Alpha, Beta, Min, Max),
+            ActivationKind.Dequantize => Quantization.Dequantize(x, Alpha, Beta),
             _ => x,
         };
 
@@ -75,6 +83,8 @@ namespace PrunedCodegen.Graph
             ActivationKind.ThresholdedRelu or ActivationKind.Celu => $"{Kind}(alpha={Emitting.CSharpLiterals.Float(Alpha)})",
             ActivationKind.Shrink => $"Shrink(lambd={Emitting.CSharpLiterals.Float(Alpha)}, bias={Emitting.CSharpLiterals.Float(Beta)})",
             ActivationKind.Clip => $"Clip({Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)})",
+            ActivationKind.Quantize => $"QuantizeLinear(scale={Emitting.CSharpLiterals.Float(Alpha)}, zero point={Emitting.CSharpLiterals.Float(Beta)}, range [{Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)}])",
+            ActivationKind.Dequantize => $"DequantizeLinear(scale={Emitting.CSharpLiterals.Float(Alpha)}, zero point={Emitting.CSharpLiterals.Float(Beta)})",
             _ => Kind.ToString(),
         };
 

@@ -26,8 +26,11 @@ namespace PrunedCodegen.Graph
         /// <summary>Float data of a constant.</summary>
         public float[]? Data { get; set; }
 
-        /// <summary>Integer data of an int64 constant (shapes, axes); never emitted.</summary>
+        /// <summary>Integer data of an integer constant (int64 shapes and axes, int8/uint8 quantized weights); never emitted.</summary>
         public long[]? IntData { get; set; }
+
+        /// <summary>The ONNX element type of <see cref="IntData"/> when it came from a typed tensor (int64 when folded).</summary>
+        public Onnx.OnnxDataType IntegerType { get; set; } = Onnx.OnnxDataType.Int64;
 
         /// <summary>Position among the graph inputs, for <see cref="ValueKind.Input"/>.</summary>
         public int InputIndex { get; set; } = -1;
