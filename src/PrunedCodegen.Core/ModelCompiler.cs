@@ -117,6 +117,7 @@ namespace PrunedCodegen
         {
             GraphSizeCheck.Run(model.Graph!);
             var graph = GraphBuilder.Build(model, cancellationToken);
+            FuseQuantizeDequantize.Run(graph);
             FuseDenseEpilogue.Run(graph);
             FoldBatchNorm.Run(graph);
             FuseDenseEpilogue.Run(graph);

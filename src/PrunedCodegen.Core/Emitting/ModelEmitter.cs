@@ -601,6 +601,9 @@ namespace PrunedCodegen.Emitting
                 case ActivationKind.Quantize:
                     _w.Line($"{K}.Quantize({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Beta)}, {CSharpLiterals.Float(activation.Min)}, {CSharpLiterals.Float(activation.Max)});");
                     break;
+                case ActivationKind.QuantizeDequantize:
+                    _w.Line($"{K}.QuantizeDequantize({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Min)}, {CSharpLiterals.Float(activation.Max)});");
+                    break;
                 case ActivationKind.Dequantize:
                     _w.Line($"{K}.Dequantize({target}, {CSharpLiterals.Float(activation.Alpha)}, {CSharpLiterals.Float(activation.Beta)});");
                     break;

@@ -210,5 +210,13 @@ namespace PrunedCodegen.Graph
         }
 
         public static float Dequantize(float q, float scale, float zeroPoint) => (q - zeroPoint) * scale;
+
+        /// <summary>Dequantize(Quantize(x)) with one scale and zero point; low and high are the integer range less the zero point. +0 where the integer is 0.</summary>
+        public static float QuantizeDequantize(float x, float scale, float low, float high)
+        {
+            float v = x / scale;
+            v = v < low ? low : v > high ? high : v;
+            return (float)Math.Round(v, MidpointRounding.ToEven) * scale + 0f;
+        }
     }
 }

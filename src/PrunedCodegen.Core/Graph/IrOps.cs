@@ -15,6 +15,8 @@ namespace PrunedCodegen.Graph
         Quantize,
         /// <summary>DequantizeLinear of what <see cref="Quantize"/> made: (q - Beta) * Alpha.</summary>
         Dequantize,
+        /// <summary>A Quantize -> Dequantize pair of one scale Alpha, in one pass: round_half_even(clamp(x / Alpha, Min, Max)) * Alpha, Min and Max the integer range less the zero point.</summary>
+        QuantizeDequantize,
     }
 
     /// <summary>
@@ -34,6 +36,7 @@ namespace PrunedCodegen.Graph
             ActivationKind.HardSigmoid => Beta <= 0,
             ActivationKind.Clip => Min <= 0 && Max >= 0,
             ActivationKind.Quantize or ActivationKind.Dequantize => Beta == 0,
+            ActivationKind.QuantizeDequantize => true,   // a valid zero point lies in the type's range: Min <= 0 <= Max
             _ => true,
         };
 
@@ -70,6 +73,7 @@ namespace PrunedCodegen.Graph
             ActivationKind.Shrink => x < -Alpha ? x + Beta : x > Alpha ? x - Beta : 0f,
             ActivationKind.Quantize => Quantization.Quantize(x, Alpha, Beta, Min, Max),
             ActivationKind.Dequantize => Quantization.Dequantize(x, Alpha, Beta),
+            ActivationKind.QuantizeDequantize => Quantization.QuantizeDequantize(x, Alpha, Min, Max),
             _ => x,
         };
 
@@ -85,6 +89,7 @@ namespace PrunedCodegen.Graph
             ActivationKind.Clip => $"Clip({Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)})",
             ActivationKind.Quantize => $"QuantizeLinear(scale={Emitting.CSharpLiterals.Float(Alpha)}, zero point={Emitting.CSharpLiterals.Float(Beta)}, range [{Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)}])",
             ActivationKind.Dequantize => $"DequantizeLinear(scale={Emitting.CSharpLiterals.Float(Alpha)}, zero point={Emitting.CSharpLiterals.Float(Beta)})",
+            ActivationKind.QuantizeDequantize => $"QuantizeLinear+DequantizeLinear(scale={Emitting.CSharpLiterals.Float(Alpha)}, integers [{Emitting.CSharpLiterals.Float(Min)}, {Emitting.CSharpLiterals.Float(Max)}] less the zero point)",
             _ => Kind.ToString(),
         };
 

@@ -56,7 +56,23 @@ namespace PrunedCodegen.Tests.Models
                 .Initializer(signed ? Int8("z", Array.Empty<long>(), new[] { (sbyte)zeroPoint }) : UInt8("z", Array.Empty<long>(), new[] { (byte)zeroPoint }))
                 .Node("QuantizeLinear", new[] { "x", "s", "z" }, new[] { "q" }, "q")
                 .Node("DequantizeLinear", new[] { "q", "s", "z" }, new[] { "y" }, "dq");
-            ElementwiseAndShapeOpTests.AssertMatchesOrt(b, batch: 3, specials: false, atol: 0f, rtol: 0f);
+            string source = ElementwiseAndShapeOpTests.AssertMatchesOrt(b, batch: 3, specials: false, atol: 0f, rtol: 0f);
+            Assert.Contains("Kernels.QuantizeDequantize(", source);   // one pass for the pair
+        }
+
+        [Fact]
+        public void Quantize_and_dequantize_with_different_scales_stay_two_ops()
+        {
+            // Not a pair of one scale (a requantisation): Q at 0.05 / zero point 10, DQ read at 0.1 / zero point 10.
+            var b = new ModelBuilder().Input("x", null, 50).Output("y", null, 50)
+                .Initializer("s1", Array.Empty<long>(), new[] { 0.05f })
+                .Initializer("s2", Array.Empty<long>(), new[] { 0.1f })
+                .Initializer(UInt8("z", Array.Empty<long>(), new byte[] { 10 }))
+                .Node("QuantizeLinear", new[] { "x", "s1", "z" }, new[] { "q" })
+                .Node("DequantizeLinear", new[] { "q", "s2", "z" }, new[] { "y" });
+            string source = ElementwiseAndShapeOpTests.AssertMatchesOrt(b, batch: 2, specials: false, atol: 0f, rtol: 0f);
+            Assert.DoesNotContain("Kernels.QuantizeDequantize(", source);
+            Assert.Contains("Kernels.Quantize(", source);
         }
 
         [Fact]

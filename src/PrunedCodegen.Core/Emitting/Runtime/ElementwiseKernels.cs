@@ -38,25 +38,6 @@ namespace PrunedCodegen.Generated
             }
         }
 
-        /// <summary>
-        /// ONNX QuantizeLinear per tensor, in place: clamp(round_half_even(x / scale) + zeroPoint, min, max), the integers
-        /// kept as floats for the DequantizeLinear that reads them. NaN stays NaN (ONNX leaves it undefined).
-        /// </summary>
-        public static void Quantize(Span<float> y, float scale, float zeroPoint, float min, float max)
-        {
-            for (int i = 0; i < y.Length; i++)
-            {
-                float q = MathF.Round(y[i] / scale, MidpointRounding.ToEven) + zeroPoint;
-                y[i] = q < min ? min : q > max ? max : q;
-            }
-        }
-
-        /// <summary>ONNX DequantizeLinear per tensor, in place: (q - zeroPoint) * scale.</summary>
-        public static void Dequantize(Span<float> y, float scale, float zeroPoint)
-        {
-            for (int i = 0; i < y.Length; i++) y[i] = (y[i] - zeroPoint) * scale;
-        }
-
         /// <summary>x above alpha, else 0; NaN gives 0 (ONNX's definition: where(x &gt; alpha, x, 0)).</summary>
         public static void ThresholdedRelu(Span<float> y, float alpha)
         {
