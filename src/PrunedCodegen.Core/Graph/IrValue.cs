@@ -29,6 +29,13 @@ namespace PrunedCodegen.Graph
         /// <summary>Integer data of an int64 constant (shapes, axes); never emitted.</summary>
         public long[]? IntData { get; set; }
 
+        /// <summary>
+        /// The value holds int64 indices (ArgMax, ArgMin, TopK's second output), not floats: set on the producing op's
+        /// output; read through <see cref="Root"/> so that views (Reshape, Squeeze...) of it are int64 too. Such a value
+        /// can only be a graph output (a <c>Span&lt;long&gt;</c> of Predict); GraphBuilder refuses any other use.
+        /// </summary>
+        public bool IsInt64 { get; set; }
+
         /// <summary>Position among the graph inputs, for <see cref="ValueKind.Input"/>.</summary>
         public int InputIndex { get; set; } = -1;
 

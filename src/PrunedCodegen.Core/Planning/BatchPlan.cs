@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using PrunedCodegen.Graph;
 
 namespace PrunedCodegen.Planning
@@ -45,6 +46,9 @@ namespace PrunedCodegen.Planning
         {
             if (!graph.IsBatched || graph.Inputs.Count != 1 || graph.Outputs.Count != 1 || buffers.FinalCopies.Count > 0 || graph.Ops.Count == 0)
                 return null;
+            // An int64 output (ArgMax, ArgMin, TopK indices) is never the end of a dense chain: such models run
+            // PredictBatch one sample at a time (the ops below would refuse it anyway; this says why).
+            if (graph.Outputs.Any(v => v.Root.IsInt64)) return null;
             var ops = graph.Ops;
             SoftmaxOp? epilogue = ops[ops.Count - 1] as SoftmaxOp;
             if (epilogue != null && (epilogue.Outer != 1 || epilogue.Inner != 1)) return null;
