@@ -89,6 +89,8 @@ namespace PrunedCodegen.Tests.Models
         [InlineData("ArgMax", 1, 3)]
         [InlineData("ArgMin", 0, 3)]
         [InlineData("ArgMin", 1, 1)]
+        [InlineData("ArgMax", 0, 70)]
+        [InlineData("ArgMin", 1, 70)]
         public void Mlp_classifier_ending_in_an_arg_reduction(string op, int keepdims, int batch)
         {
             const int seed = 41;
@@ -100,6 +102,9 @@ namespace PrunedCodegen.Tests.Models
             string source = AssertMatchesOrt(b, x, batch, Features);
             Assert.Contains("public static void Predict(ReadOnlySpan<float> x, Span<long> class_)", source);
             Assert.Contains("public static void PredictBatch(ReadOnlySpan<float> x, Span<long> class_)", source);
+            // PredictBatch runs the dense chain in groups of 64 and takes the indices from the feature-major result.
+            Assert.Contains("Kernels.ArgReduceBatch(", source);
+            Assert.Contains("private static void Run_Batch(ReadOnlySpan<float> x, Span<long> class_, int batch, Span<float> scratchT)", source);
             Assert.Contains("class indices of type <see cref=\"long\"/>", source);
         }
 
@@ -177,6 +182,24 @@ namespace PrunedCodegen.Tests.Models
                 .Node(op, new[] { "x" }, new[] { "y" }, "head", Int("axis", 1), Int("keepdims", 1), Int("select_last_index", selectLast))
                 .Output("y", OnnxDataType.Int64, strided ? new long?[] { null, 1, 2 } : new long?[] { null, 1 });
             AssertMatchesOrt(b, x, batch, strided ? new long[] { 6, 2 } : new long[] { 6 });
+        }
+
+        [Theory]
+        [InlineData("ArgMax", 0)]
+        [InlineData("ArgMax", 1)]
+        [InlineData("ArgMin", 0)]
+        [InlineData("ArgMin", 1)]
+        public void Arg_reduction_after_a_batched_layer_keeps_ties_nan_and_signed_zero_in_the_batch_path(string op, int selectLast)
+        {
+            // Neg runs in the batch path (it keeps NaN, ties and the zeros' equality): the arg reduction then reads the
+            // feature-major group in place (Kernels.ArgReduceBatch), which must follow the same rule as ONNX Runtime.
+            int batch = s_specialRows.Length;
+            var b = new ModelBuilder(opset: 13).Input("x", null, 6)
+                .Node("Neg", new[] { "x" }, new[] { "n" }, "neg")
+                .Node(op, new[] { "n" }, new[] { "y" }, "head", Int("axis", 1), Int("keepdims", 0), Int("select_last_index", selectLast))
+                .Output("y", OnnxDataType.Int64, new long?[] { null });
+            string source = AssertMatchesOrt(b, s_specialRows.SelectMany(r => r).ToArray(), batch, 6);
+            Assert.Contains("Kernels.ArgReduceBatch(", source);
         }
 
         [Theory]

@@ -39,6 +39,31 @@ namespace PrunedCodegen.Generated
         }
 
         /// <summary>
+        /// <see cref="ArgReduce"/> of each sample of a batch group in the [features][lanes] layout: y[s] for s &lt; y.Length
+        /// (the group's samples) is the index of the extreme of xT[0..length-1][s], by the same rule.
+        /// </summary>
+        public static void ArgReduceBatch(ReadOnlySpan<float> xT, Span<long> y, int length, int lanes, bool max, bool last)
+        {
+            if (y.Length > lanes || xT.Length < length * lanes) throw new ArgumentException("batch group sizes disagree");
+            for (int s = 0; s < y.Length; s++)
+            {
+                int at = 0;
+                float best = xT[s];
+                for (int j = 1; j < length; j++)
+                {
+                    float v = xT[j * lanes + s];
+                    bool take = max ? (last ? v >= best : v > best) : (last ? v <= best : v < best);
+                    if (take)
+                    {
+                        best = v;
+                        at = j;
+                    }
+                }
+                y[s] = at;
+            }
+        }
+
+        /// <summary>
         /// TopK's values: the <paramref name="k"/> largest (or smallest) elements of each line x[o, :, i] in order, equal
         /// values in index order, NaN after every number. The selection keeps its indices in y itself (as ints) and then
         /// replaces each by its value.
