@@ -21,7 +21,7 @@ namespace PrunedCodegen.Graph
 
         /// <summary>(op, output) pairs whose output is int64 indices.</summary>
         private static bool IsIndexOutput(string opType, int output) =>
-            (opType == "ArgMax" || opType == "ArgMin") && output == 0 || opType == "TopK" && output == 1;
+            ((opType == "ArgMax" || opType == "ArgMin") && output == 0) || (opType == "TopK" && output == 1);
 
         private bool TryLowerArgTopK(OnnxNode node, string where)
         {

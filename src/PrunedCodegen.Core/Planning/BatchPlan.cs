@@ -27,7 +27,7 @@ namespace PrunedCodegen.Planning
             BatchedOutput = batchedOutput;
         }
 
-        /// <summary>Ops 0..BatchedOps-1 run batched; an optional softmax epilogue runs per sample in the output.</summary>
+        /// <summary>Ops 0..BatchedOps-1 run batched; an optional softmax epilogue runs per sample in the output (or the arg epilogue on the batched result).</summary>
         public int BatchedOps { get; }
         public SoftmaxOp? Epilogue { get; }
 
@@ -55,8 +55,9 @@ namespace PrunedCodegen.Planning
             var ops = graph.Ops;
             SoftmaxOp? epilogue = ops[ops.Count - 1] as SoftmaxOp;
             if (epilogue != null && (epilogue.Outer != 1 || epilogue.Inner != 1)) return null;
-            // int64 outputs (ArgMax, ArgMin, TopK indices) other than an ArgMax/ArgMin over the whole of each sample's last
-            // layer run PredictBatch one sample at a time (TopK's are the ops below refusing, and this check).
+            // A model with int64 outputs keeps the batch path only when its one output is an ArgMax/ArgMin over each sample's
+            // whole last layer; any other (TopK indices, an arg reduction along an inner axis) runs PredictBatch one sample
+            // at a time.
             ArgReduceOp? arg = ops[ops.Count - 1] as ArgReduceOp;
             if (arg != null && (arg.Outer != 1 || arg.Inner != 1 || graph.Outputs[0].Root != arg.Output.Root)) return null;
             if (arg == null && graph.Outputs.Any(v => v.Root.IsInt64)) return null;

@@ -137,11 +137,11 @@ namespace PrunedCodegen.Tests.Conformance
 
         /// <summary>
         /// True when a graph output is the int64 indices output of ArgMax, ArgMin or TopK (output 1), directly or through
-        /// views (Identity, Reshape, Flatten, Squeeze, Unsqueeze): the outputs the product returns as <c>Span&lt;long&gt;</c>.
+        /// views (Identity, Reshape, Flatten, Squeeze, Unsqueeze, Dropout): the outputs the product returns as <c>Span&lt;long&gt;</c>.
         /// </summary>
         public static bool IsIndexOutput(OnnxGraph graph, string output)
         {
-            string[] views = { "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze" };
+            string[] views = { "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout" };
             for (int steps = 0; steps <= graph.Nodes.Count; steps++)
             {
                 OnnxNode? node = graph.Nodes.FirstOrDefault(n => n.Outputs.Contains(output));

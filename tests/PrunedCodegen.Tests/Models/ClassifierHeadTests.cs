@@ -263,6 +263,18 @@ namespace PrunedCodegen.Tests.Models
         }
 
         [Fact]
+        public void Same_indices_returned_twice_are_copied_between_long_spans()
+        {
+            var b = new ModelBuilder(opset: 13).Input("x", null, 5)
+                .Node("ArgMax", new[] { "x" }, new[] { "a" }, "am", Int("axis", 1), Int("keepdims", 0))
+                .Node("Identity", new[] { "a" }, new[] { "again" }, "copy")
+                .Output("a", OnnxDataType.Int64, new long?[] { null })
+                .Output("again", OnnxDataType.Int64, new long?[] { null });
+            string source = AssertMatchesOrt(b, CompiledModel.RandomInput(3 * 5, 8), 3, 5);
+            Assert.Contains("a.CopyTo(again);", source);
+        }
+
+        [Fact]
         public void Hostile_index_output_name_stays_inert_in_the_generated_code()
         {
             const string name = "cls*/ \"{x}\" \n// <see cref=\"x\"/> \u202E";

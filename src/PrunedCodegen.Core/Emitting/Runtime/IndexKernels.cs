@@ -108,12 +108,12 @@ namespace PrunedCodegen.Generated
                     {
                         float v = x[src + j * inner];
                         if (float.IsNaN(v)) continue;
-                        if (count == k && !Before(v, x[src + slots[dst + (k - 1) * inner] * inner], largest)) continue;
+                        if (count == k && !TopKBefore(v, x[src + slots[dst + (k - 1) * inner] * inner], largest)) continue;
                         int p = count < k ? count++ : k - 1;
                         while (p > 0)
                         {
                             int above = slots[dst + (p - 1) * inner];
-                            if (!Before(v, x[src + above * inner], largest)) break;
+                            if (!TopKBefore(v, x[src + above * inner], largest)) break;
                             slots[dst + p * inner] = above;
                             p--;
                         }
@@ -125,6 +125,6 @@ namespace PrunedCodegen.Generated
             }
         }
 
-        private static bool Before(float a, float b, bool largest) => largest ? a > b : a < b;
+        private static bool TopKBefore(float a, float b, bool largest) => largest ? a > b : a < b;
     }
 }
