@@ -27,7 +27,7 @@ namespace PrunedCodegen.Emitting
             }
             string x = _inputParams[0], y = _outputParams[0];
             _w.Line($"/// <summary>Samples up to {I(BatchPlan.Group)} at a time, feature-major ([features][lanes], lanes = the group's samples rounded up to 16): transpose in, every layer's batch kernel, transpose out.</summary>");
-            _w.Open($"private static void Run_Batch(ReadOnlySpan<float> {x}, Span<float> {y}, int batch, Span<float> scratchT)");
+            _w.Open($"private static void Run_Batch(ReadOnlySpan<float> {x}, Span<{OutputElementType(0)}> {y}, int batch, Span<float> scratchT)");
             _w.Open($"for (int group = 0; group < batch; group += {I(BatchPlan.Group)})");
             _w.Line($"int count = global::System.Math.Min({I(BatchPlan.Group)}, batch - group), lanes = {K}.BatchLanes(count);");
             _w.Line($"{K}.ToBatch({x}.Slice(group * {I(b.InputLength)}, count * {I(b.InputLength)}), count, {I(b.InputLength)}, lanes, {BatchPlace(_graph.Inputs[0])});");
@@ -37,7 +37,13 @@ namespace PrunedCodegen.Emitting
                 var input = op is DenseOp d ? d.Input : ((UnaryOp)op).Input;
                 _w.Line($"Layer{I(i)}_Batch({BatchPlace(input)}, {BatchPlace(op.Output)}, lanes);");
             }
-            _w.Line($"{K}.FromBatch({BatchPlace(b.BatchedOutput)}, count, {I(b.OutputLength)}, lanes, {y}.Slice(group * {I(b.OutputLength)}, count * {I(b.OutputLength)}));");
+            if (b.ArgEpilogue is { } arg)
+            {
+                _w.Line($"// {(arg.Max ? "ArgMax" : "ArgMin")} of each sample's {I(arg.Length)} outputs, read in place from the feature-major result: the class indices.");
+                _w.Line($"{K}.ArgReduceBatch({BatchPlace(b.BatchedOutput)}, {y}.Slice(group, count), {I(arg.Length)}, lanes, max: {Bool(arg.Max)}, last: {Bool(arg.SelectLast)});");
+            }
+            else
+                _w.Line($"{K}.FromBatch({BatchPlace(b.BatchedOutput)}, count, {I(b.OutputLength)}, lanes, {y}.Slice(group * {I(b.OutputLength)}, count * {I(b.OutputLength)}));");
             if (b.Epilogue != null)
             {
                 _w.Line($"// {(b.Epilogue.Log ? "LogSoftmax" : "Softmax")} per sample, in place in the output.");

@@ -187,7 +187,9 @@ namespace PrunedCodegen.Emitting
             for (int i = 0; i < _graph.Outputs.Count; i++)
             {
                 var v = _graph.Outputs[i];
-                _w.Line($"/// <summary>Floats per sample of output <c>{CSharpLiterals.CommentText(v.Name)}</c>, shape {Shapes.Format(v.Shape)}.</summary>");
+                _w.Line(v.Root.IsInt64
+                    ? $"/// <summary>Class indices (<see cref=\"long\"/>) per sample of output <c>{CSharpLiterals.CommentText(v.Name)}</c>, shape {Shapes.Format(v.Shape)}.</summary>"
+                    : $"/// <summary>Floats per sample of output <c>{CSharpLiterals.CommentText(v.Name)}</c>, shape {Shapes.Format(v.Shape)}.</summary>");
                 _w.Line($"public const int {_outputLengthNames[i]} = {I(v.Count)};");
                 _w.Line();
             }
@@ -202,7 +204,7 @@ namespace PrunedCodegen.Emitting
             }
             if (_graph.Outputs.Count == 1)
             {
-                _w.Line("/// <summary>Floats per sample of the output.</summary>");
+                _w.Line(_graph.Outputs[0].Root.IsInt64 ? "/// <summary>Class indices (<see cref=\"long\"/>) per sample of the output.</summary>" : "/// <summary>Floats per sample of the output.</summary>");
                 _w.Line($"public const int OutputLength = {_outputLengthNames[0]};");
                 _w.Line();
                 _w.Line("/// <summary>Shape of one sample of the output (a symbolic batch dim is 1).</summary>");
@@ -212,7 +214,9 @@ namespace PrunedCodegen.Emitting
             _w.Line("/// <summary>Floats per sample of each input, in graph order.</summary>");
             _w.Line($"public static ReadOnlySpan<int> InputLengths => {IntArray(_graph.Inputs.Select(v => v.Count))};");
             _w.Line();
-            _w.Line("/// <summary>Floats per sample of each output, in graph order.</summary>");
+            _w.Line(_graph.Outputs.Any(v => v.Root.IsInt64)
+                ? "/// <summary>Elements per sample of each output, in graph order (floats; class indices of type <see cref=\"long\"/> for the int64 outputs).</summary>"
+                : "/// <summary>Floats per sample of each output, in graph order.</summary>");
             _w.Line($"public static ReadOnlySpan<int> OutputLengths => {IntArray(_graph.Outputs.Select(v => v.Count))};");
             _w.Line();
             _w.Line("/// <summary>The inputs' names in the ONNX model, in graph order.</summary>");
@@ -233,7 +237,13 @@ namespace PrunedCodegen.Emitting
         // ---- entry points ----
 
         private string ParameterList() =>
-            string.Join(", ", _inputParams.Select(p => "ReadOnlySpan<float> " + p).Concat(_outputParams.Select(p => "Span<float> " + p)));
+            string.Join(", ", _inputParams.Select(p => "ReadOnlySpan<float> " + p).Concat(_outputParams.Select((p, i) => $"Span<{OutputElementType(i)}> " + p)));
+
+        /// <summary>The C# element type of output <paramref name="i"/>: long for the int64 indices of ArgMax, ArgMin, TopK.</summary>
+        private string OutputElementType(int i) => _graph.Outputs[i].Root.IsInt64 ? "long" : "float";
+
+        /// <summary>What output <paramref name="i"/> holds, for docs and messages.</summary>
+        private string OutputUnit(int i) => _graph.Outputs[i].Root.IsInt64 ? "int64 indices" : "floats";
 
         private string ArgumentList(Func<int, string, string, string> input, Func<int, string, string, string> output) =>
             string.Join(", ", _inputParams.Select((p, i) => input(i, p, _inputLengthNames[i])).Concat(_outputParams.Select((p, i) => output(i, p, _outputLengthNames[i]))));
@@ -243,7 +253,9 @@ namespace PrunedCodegen.Emitting
             for (int i = 0; i < _inputParams.Length; i++)
                 _w.Line($"/// <param name=\"{_inputParams[i]}\">Input <c>{CSharpLiterals.CommentText(_graph.Inputs[i].Name)}</c>: {(batch ? "a whole number of samples of " : "")}{I(_graph.Inputs[i].Count)} floats{(batch ? " each" : "")}, shape {Shapes.Format(_graph.Inputs[i].Shape)}.</param>");
             for (int i = 0; i < _outputParams.Length; i++)
-                _w.Line($"/// <param name=\"{_outputParams[i]}\">Receives output <c>{CSharpLiterals.CommentText(_graph.Outputs[i].Name)}</c>: {(batch ? "the same number of samples of " : "")}{I(_graph.Outputs[i].Count)} floats{(batch ? " each" : "")}, shape {Shapes.Format(_graph.Outputs[i].Shape)}.</param>");
+                _w.Line(_graph.Outputs[i].Root.IsInt64
+                    ? $"/// <param name=\"{_outputParams[i]}\">Receives output <c>{CSharpLiterals.CommentText(_graph.Outputs[i].Name)}</c>: class indices of type <see cref=\"long\"/> ({IndexProducer(_graph.Outputs[i])}), {(batch ? "the same number of samples of " : "")}{I(_graph.Outputs[i].Count)} {(batch ? "each" : "per sample")}, shape {Shapes.Format(_graph.Outputs[i].Shape)}.</param>"
+                    : $"/// <param name=\"{_outputParams[i]}\">Receives output <c>{CSharpLiterals.CommentText(_graph.Outputs[i].Name)}</c>: {(batch ? "the same number of samples of " : "")}{I(_graph.Outputs[i].Count)} floats{(batch ? " each" : "")}, shape {Shapes.Format(_graph.Outputs[i].Shape)}.</param>");
         }
 
         private void EmitScratch()
@@ -265,7 +277,7 @@ namespace PrunedCodegen.Emitting
             for (int i = 0; i < _inputParams.Length; i++)
                 _w.Line($"if ({_inputParams[i]}.Length != {_inputLengthNames[i]}) throw new ArgumentException($\"Input {InterpolatedText(_graph.Inputs[i].Name)} needs {{{_inputLengthNames[i]}}} floats but got {{{_inputParams[i]}.Length}}.\", nameof({_inputParams[i]}));");
             for (int i = 0; i < _outputParams.Length; i++)
-                _w.Line($"if ({_outputParams[i]}.Length != {_outputLengthNames[i]}) throw new ArgumentException($\"Output {InterpolatedText(_graph.Outputs[i].Name)} needs {{{_outputLengthNames[i]}}} floats but got {{{_outputParams[i]}.Length}}.\", nameof({_outputParams[i]}));");
+                _w.Line($"if ({_outputParams[i]}.Length != {_outputLengthNames[i]}) throw new ArgumentException($\"Output {InterpolatedText(_graph.Outputs[i].Name)} needs {{{_outputLengthNames[i]}}} {OutputUnit(i)} but got {{{_outputParams[i]}.Length}}.\", nameof({_outputParams[i]}));");
             EmitScratch();
             _w.Line($"Run_Sample({ArgumentList((i, p, n) => p, (i, p, n) => p)}, scratch);");
             _w.Close();
@@ -275,8 +287,8 @@ namespace PrunedCodegen.Emitting
         private void EmitPredictBatch()
         {
             // The sample count comes from the first span with a nonzero per-sample length.
-            var all = _inputParams.Select((p, i) => (Param: p, Length: _inputLengthNames[i], Count: _graph.Inputs[i].Count, Kind: "Input", Name: _graph.Inputs[i].Name))
-                .Concat(_outputParams.Select((p, i) => (Param: p, Length: _outputLengthNames[i], Count: _graph.Outputs[i].Count, Kind: "Output", Name: _graph.Outputs[i].Name)))
+            var all = _inputParams.Select((p, i) => (Param: p, Length: _inputLengthNames[i], Count: _graph.Inputs[i].Count, Kind: "Input", Name: _graph.Inputs[i].Name, Unit: "floats"))
+                .Concat(_outputParams.Select((p, i) => (Param: p, Length: _outputLengthNames[i], Count: _graph.Outputs[i].Count, Kind: "Output", Name: _graph.Outputs[i].Name, Unit: OutputUnit(i))))
                 .ToList();
             var first = all.FirstOrDefault(a => a.Count > 0);
 
@@ -296,7 +308,7 @@ namespace PrunedCodegen.Emitting
             foreach (var a in all)
             {
                 string name = InterpolatedText(a.Name);
-                _w.Line($"if ({a.Param}.Length != batch * {a.Length}) throw new ArgumentException($\"{a.Kind} {name} needs a multiple of {{{a.Length}}} floats matching {{batch}} sample(s) but got {{{a.Param}.Length}}.\", nameof({a.Param}));");
+                _w.Line($"if ({a.Param}.Length != batch * {a.Length}) throw new ArgumentException($\"{a.Kind} {name} needs a multiple of {{{a.Length}}} {a.Unit} matching {{batch}} sample(s) but got {{{a.Param}.Length}}.\", nameof({a.Param}));");
             }
             if (_batch != null)
             {
@@ -375,6 +387,8 @@ namespace PrunedCodegen.Emitting
                 case ReduceOp r: EmitReduce(index, r); break;
                 case ScanOp scan: EmitScan(index, scan); break;
                 case WhereOp w: EmitWhere(index, w); break;
+                case ArgReduceOp a: EmitArgReduce(index, a); break;
+                case TopKOp t: EmitTopK(index, t); break;
                 case SoftmaxOp s:
                     _w.Open($"private static void Layer{I(index)}(ReadOnlySpan<float> x, Span<float> y)");
                     _w.Line($"{K}.Softmax(x, y, {I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}, log: {(s.Log ? "true" : "false")});");
@@ -640,6 +654,8 @@ namespace PrunedCodegen.Emitting
             WhereOp w => $"Y = Where(C, A, B): {Shapes.Format(w.Condition.Shape)}, {Shapes.Format(w.A.Shape)}, {Shapes.Format(w.B.Shape)} -> {Shapes.Format(w.Output.Shape)}.",
             ReduceOp r => $"Y = Reduce{r.Kind}(X) over {I(r.Length)} elements ([{I(r.Outer)}, {I(r.Length)}, {I(r.Inner)}] view) -> {Shapes.Format(r.Output.Shape)}.",
             ScanOp scan => DescribeScan(scan),
+            ArgReduceOp a => DescribeArgReduce(a),
+            TopKOp t => DescribeTopK(t),
             SoftmaxOp s => $"Y = {(s.Log ? "LogSoftmax" : "Softmax")}(X) over {I(s.Length)} elements ([{I(s.Outer)}, {I(s.Length)}, {I(s.Inner)}] view), shape {Shapes.Format(s.Output.Shape)}.",
             ConvOp or PoolOp or BatchNormOp => DescribeConvolutional(op),
             _ => op.GetType().Name,
@@ -685,6 +701,8 @@ namespace PrunedCodegen.Emitting
             WhereOp _ => "Where",
             ReduceOp r => "Reduce" + r.Kind,
             ScanOp scan => scan.Kind.ToString(),
+            ArgReduceOp a => a.Max ? "ArgMax" : "ArgMin",
+            TopKOp t => t.Indices ? "TopK indices" : "TopK values",
             ConvOp or PoolOp or BatchNormOp => ConvolutionalTitle(op),
             _ => op.GetType().Name,
         };
@@ -696,6 +714,8 @@ namespace PrunedCodegen.Emitting
             BinaryOp b => b.A.Shape.SequenceEqual(b.B.Shape) ? "elementwise" : "broadcast",
             GatherOp _ => "gather",
             ConcatOp _ => "copy",
+            ArgReduceOp _ => "scan",
+            TopKOp _ => "insertion select",
             ConvOp or PoolOp or BatchNormOp => ConvolutionalKernelName(op),
             _ => "elementwise",
         };

@@ -15,7 +15,7 @@ namespace PrunedCodegen.Graph
         {
             "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
             "Softmax", "LogSoftmax", "Clip", "Flatten", "Reshape", "Identity", "Dropout", "Constant",
-        }.Concat(QuantizationOps).Concat(ElementwiseOps).Concat(ShapeOps).Concat(ShapeMathOps).Concat(IndexingOps).Concat(CompositeOps).Concat(ReduceOps).Concat(ScanOps).Distinct().ToArray();
+        }.Concat(QuantizationOps).Concat(ElementwiseOps).Concat(ShapeOps).Concat(ShapeMathOps).Concat(IndexingOps).Concat(CompositeOps).Concat(ReduceOps).Concat(ScanOps).Concat(ArgTopKOps).Distinct().ToArray();
 
         private void LowerNode(OnnxNode node, int index)
         {
@@ -23,6 +23,7 @@ namespace PrunedCodegen.Graph
             if (node.Domain.Length > 0 && node.Domain != "ai.onnx")
                 throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                     $"{where}: op '{Text.Quote(node.OpType)}' of domain '{Text.Quote(node.Domain)}' is not supported (only the default ONNX domain is)");
+            CheckIndexUses(node, where);
             // A QuantizeLinear output (integers held as floats) may only be dequantized or moved; checked before any lowering.
             var quantized = CheckQuantizedInputs(node, where);
             // Integer (shape) computations on build-time constants first: Add, Mul, Concat... of int64 data.
@@ -53,7 +54,7 @@ namespace PrunedCodegen.Graph
                 case "QuantizeLinear": LowerQuantizeLinear(node, where); break;
                 case "DequantizeLinear": LowerDequantizeLinear(node, where); break;
                 default:
-                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerIndexing(node, where) || TryLowerComposite(node, where) || TryLowerReduce(node, where) || TryLowerScan(node, where) || TryLowerConvolutional(node, where)) break;
+                    if (TryLowerElementwise(node, where) || TryLowerShape(node, where) || TryLowerIndexing(node, where) || TryLowerComposite(node, where) || TryLowerReduce(node, where) || TryLowerScan(node, where) || TryLowerArgTopK(node, where) || TryLowerConvolutional(node, where)) break;
                     throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                         $"{where}: op '{Text.Quote(node.OpType)}' (opset {_opset}) is not supported; supported ops: {string.Join(", ", SupportedOps.Concat(ConvolutionalOps))}");
             }

@@ -69,8 +69,7 @@ namespace PrunedCodegen.Graph
 
             // Output types are checked before any node, so a non-float model is refused as such (PCG0005) even when
             // one of its nodes is unsupported too.
-            foreach (var output in graph.Outputs)
-                CheckDeclaredOutputType(output);
+            CheckDeclaredOutputTypes(graph);
 
             for (int i = 0; i < graph.Nodes.Count; i++)
             {
@@ -92,6 +91,7 @@ namespace PrunedCodegen.Graph
                         $"graph output '{Text.Quote(name)}' holds {quantizedType} values (a QuantizeLinear output); only float outputs are supported: end the graph with DequantizeLinear");
                 _graph.Outputs.Add(value);
             }
+            RemoveUnreturnedIndexOps();
         }
 
         private static long DefaultOpset(OnnxModel model)
@@ -209,20 +209,15 @@ namespace PrunedCodegen.Graph
             return value;
         }
 
-        private static void CheckDeclaredOutputType(OnnxValueInfo declared)
-        {
-            string where = $"graph output '{Text.Quote(declared.Name)}'";
-            if (declared.TypeKind.Length > 0 && declared.TypeKind != "tensor")
-                throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, $"{where} is a {declared.TypeKind}; only float tensors are supported");
-            if (declared.TypeKind == "tensor" && declared.ElementType != OnnxDataType.Float && declared.ElementType != OnnxDataType.Undefined)
-                throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, $"{where} has element type {declared.ElementType}; only float outputs are supported");
-        }
-
         private void CheckDeclaredOutput(OnnxValueInfo declared, IrValue value)
         {
             string where = $"graph output '{Text.Quote(declared.Name)}'";
             if (value.Data == null && value.Kind == ValueKind.Constant)
                 throw new ModelCompileException(DiagnosticIds.UnsupportedDataType, $"{where} is an integer constant; only float outputs are supported");
+            bool declaredInt64 = declared.TypeKind == "tensor" && declared.ElementType == OnnxDataType.Int64;
+            if (value.Root.IsInt64 != declaredInt64 && (declaredInt64 || declared.ElementType != OnnxDataType.Undefined))
+                throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
+                    $"{where} is declared {declared.ElementType} but computes {(value.Root.IsInt64 ? "int64 indices" : "floats")}");
             if (declared.Shape == null || declared.Shape.Count != value.Shape.Length) return;
             for (int d = 0; d < value.Shape.Length; d++)
             {

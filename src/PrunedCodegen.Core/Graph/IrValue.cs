@@ -32,6 +32,13 @@ namespace PrunedCodegen.Graph
         /// <summary>The ONNX element type of <see cref="IntData"/> when it came from a typed tensor (int64 when folded).</summary>
         public Onnx.OnnxDataType IntegerType { get; set; } = Onnx.OnnxDataType.Int64;
 
+        /// <summary>
+        /// The value holds int64 indices (ArgMax, ArgMin, TopK's second output), not floats: set on the producing op's
+        /// output; read through <see cref="Root"/> so that views (Reshape, Squeeze...) of it are int64 too. Such a value
+        /// can only be a graph output (a <c>Span&lt;long&gt;</c> of Predict); GraphBuilder refuses any other use.
+        /// </summary>
+        public bool IsInt64 { get; set; }
+
         /// <summary>Position among the graph inputs, for <see cref="ValueKind.Input"/>.</summary>
         public int InputIndex { get; set; } = -1;
 

@@ -53,6 +53,13 @@ namespace PrunedCodegen.Evaluation
             var result = ModelCompiler.Compile(onnx, new CompileOptions(ClassName, Namespace, modelFileName));
             if (!result.Succeeded)
                 throw new ModelCompileFailedException(string.Join(Environment.NewLine, result.Diagnostics.Where(d => d.Severity == PcgSeverity.Error).Select(d => $"{d.Id}: {d.Message}")), result.Diagnostics);
+            // Evaluation scores float outputs (logits or probabilities); a classifier head's int64 indices (ArgMax, ArgMin,
+            // TopK: a Span<long> in the generated code) are not what the metrics read.
+            var indices = PrunedCodegen.Onnx.OnnxReader.Read(onnx).Graph?.Outputs.FirstOrDefault(o => o.ElementType == PrunedCodegen.Onnx.OnnxDataType.Int64);
+            if (indices != null)
+                throw new ModelCompileFailedException(
+                    $"{Text.Quote(modelFileName)}: evaluation needs float outputs (scores per class), but output '{Text.Quote(indices.Name)}' is int64 class indices (ArgMax, ArgMin or TopK); evaluate the model without that head",
+                    Array.Empty<PcgDiagnostic>());
             return CompileSource(result.Source!, modelFileName);
         }
 

@@ -32,6 +32,23 @@ namespace PrunedCodegen.Cli.Tests.Evaluation
         }
 
         [Fact]
+        public void Model_ending_in_class_indices_is_refused_with_a_clear_message()
+        {
+            // The generator compiles an ArgMax head (its output is a Span<long>); evaluation scores float outputs.
+            var model = PrunedCodegen.Onnx.OnnxReader.Read(File.ReadAllBytes(Fixtures.DenseModel));
+            var graph = model.Graph!;
+            var head = new PrunedCodegen.Onnx.OnnxNode { OpType = "ArgMax", Name = "head" };
+            head.Inputs.Add(graph.Outputs[0].Name);
+            head.Outputs.Add("label");
+            head.Attributes.Add(new PrunedCodegen.Onnx.OnnxAttribute { Name = "axis", Type = PrunedCodegen.Onnx.OnnxAttributeType.Int, I = 1 });
+            graph.Nodes.Add(head);
+            graph.Outputs.Clear();
+            graph.Outputs.Add(new PrunedCodegen.Onnx.OnnxValueInfo { Name = "label", TypeKind = "tensor", ElementType = PrunedCodegen.Onnx.OnnxDataType.Int64 });
+            var e = Assert.Throws<ModelCompileFailedException>(() => CompiledModel.Compile(PrunedCodegen.Onnx.OnnxWriter.Write(model), "digits_head.onnx"));
+            Assert.Contains("output 'label' is int64 class indices", e.Message);
+        }
+
+        [Fact]
         public void Metrics_of_a_small_hand_worked_example()
         {
             // 3 classes, 5 samples. Predictions (argmax): 0, 1, 1, 2, 0; labels: 0, 1, 2, 2, 1.

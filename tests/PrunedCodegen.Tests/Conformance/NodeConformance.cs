@@ -58,7 +58,7 @@ namespace PrunedCodegen.Tests.Conformance
             ("Reshape", 1), ("Expand", 1), ("Tile", 1), ("ConstantOfShape", 0), ("Squeeze", 1), ("Unsqueeze", 1),
             ("Pad", 1), ("Pad", 3), ("Slice", 1), ("Slice", 2), ("Slice", 3), ("Slice", 4), ("Split", 1),
             ("ReduceSum", 1), ("ReduceMax", 1), ("ReduceMin", 1), ("ReduceMean", 1), ("ReduceProd", 1),
-            ("Resize", 3),
+            ("Resize", 3), ("TopK", 1),
         };
 
         /// <summary>
@@ -100,10 +100,10 @@ namespace PrunedCodegen.Tests.Conformance
             if (s_outOfScope.Contains(testCase.Name)) return false;
             NodeIndexEntry? entry = testCase.Index;
             if (entry is null || entry.Ops.Count == 0 || !entry.Ops.All(SupportedOps.Contains)) return false;
-            if (!entry.Outputs.All(v => v.Type == "float")) return false;
+            OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
+            if (!entry.Outputs.All(v => v.Type == "float" || (v.Type == "int64" && graph != null && IsIndexOutput(graph, v.Name)))) return false;
             if (entry.Inputs.All(v => v.Type == "float")) return true;
             if (!entry.Inputs.All(v => v.Type == "float" || v.Type == "int64")) return false;
-            OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
             return graph != null && entry.Inputs.Where(v => v.Type == "int64").All(v => IsShapeParameter(graph, v.Name));
         }
 
@@ -115,10 +115,10 @@ namespace PrunedCodegen.Tests.Conformance
         {
             NodeIndexEntry? entry = testCase.Index;
             if (entry is null) return !testCase.IsDataReadable;
-            if (entry.Outputs.Any(v => v.Type != "float")) return true;
+            OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
+            if (entry.Outputs.Any(v => v.Type != "float" && !(v.Type == "int64" && graph != null && IsIndexOutput(graph, v.Name)))) return true;
             if (entry.Inputs.All(v => v.Type == "float")) return false;
             if (!entry.Inputs.All(v => v.Type == "float" || v.Type == "int64")) return true;
-            OnnxGraph? graph = OnnxReader.Read(testCase.Model).Graph;
             return graph == null || !entry.Inputs.Where(v => v.Type == "int64").All(v => IsShapeParameter(graph, v.Name));
         }
 
@@ -133,6 +133,25 @@ namespace PrunedCodegen.Tests.Conformance
                 var uses = graph.Nodes.SelectMany(n => n.Inputs.Select((input, i) => (n.OpType, input, i))).Where(u => u.input == name).ToList();
                 return uses.Count > 0 && uses.All(u => s_floatParameterSlots.Contains((u.OpType, u.i)));
             }).ToList();
+        }
+
+        /// <summary>
+        /// True when a graph output is the int64 indices output of ArgMax, ArgMin or TopK (output 1), directly or through
+        /// views (Identity, Reshape, Flatten, Squeeze, Unsqueeze, Dropout): the outputs the product returns as <c>Span&lt;long&gt;</c>.
+        /// </summary>
+        public static bool IsIndexOutput(OnnxGraph graph, string output)
+        {
+            string[] views = { "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout" };
+            for (int steps = 0; steps <= graph.Nodes.Count; steps++)
+            {
+                OnnxNode? node = graph.Nodes.FirstOrDefault(n => n.Outputs.Contains(output));
+                if (node is null) return false;
+                int index = node.Outputs.IndexOf(output);
+                if ((node.OpType is "ArgMax" or "ArgMin" && index == 0) || (node.OpType == "TopK" && index == 1)) return true;
+                if (index != 0 || !views.Contains(node.OpType) || node.Inputs.Count == 0) return false;
+                output = node.Inputs[0];
+            }
+            return false;
         }
 
         private static bool IsShapeParameter(OnnxGraph graph, string input)
@@ -199,7 +218,10 @@ namespace PrunedCodegen.Tests.Conformance
             }
 
             var inputs = testCase.NonInt64Inputs.Where(t => !floatParameters.Contains(t.Name)).ToList();
-            var nonFloat = inputs.Concat(testCase.Outputs).Where(t => t.ElementType != OnnxDataType.Float).ToList();
+            OnnxGraph? onnxGraph = OnnxReader.Read(testCase.Model).Graph;
+            var nonFloat = inputs.Where(t => t.ElementType != OnnxDataType.Float)
+                .Concat(testCase.Outputs.Where(t => t.ElementType != OnnxDataType.Float && !(t.ElementType == OnnxDataType.Int64 && onnxGraph != null && IsIndexOutput(onnxGraph, t.Name))))
+                .ToList();
             if (nonFloat.Count > 0)
             {
                 return Outcome(NodeOutcomeKind.Failed,
@@ -239,14 +261,24 @@ namespace PrunedCodegen.Tests.Conformance
                     $"the generated signature ({signature}) does not match the data set (inputs {string.Join(", ", inputs)}; outputs {string.Join(", ", testCase.Outputs)}).");
             }
 
+            for (int k = 0; k < testCase.Outputs.Count; k++)
+            {
+                bool expectInt64 = testCase.Outputs[k].ElementType == OnnxDataType.Int64;
+                if (model.OutputIsInt64[k] != expectInt64)
+                {
+                    return outcome(NodeOutcomeKind.Failed,
+                        $"output {k} '{testCase.Outputs[k].Name}' is {testCase.Outputs[k].ElementType} but Predict takes a Span<{(model.OutputIsInt64[k] ? "long" : "float")}> for it.");
+                }
+            }
+
             float[][] data = inputs.Select(t => t.Floats!).ToArray();
             var problems = new List<string>();
-            float[][] actual = model.Predict(data);
+            var actual = model.PredictTyped(data);
             Compare(testCase, actual, 1, "Predict", problems);
 
             // Two copies of the sample through PredictBatch must give the same answer for each copy.
             const int batch = 2;
-            float[][] batched = model.PredictBatch(batch, data.Select(d => Repeat(d, batch)).ToArray());
+            var batched = model.PredictBatchTyped(batch, data.Select(d => Repeat(d, batch)).ToArray());
             Compare(testCase, batched, batch, "PredictBatch(2 samples)", problems);
 
             return problems.Count == 0
@@ -254,12 +286,22 @@ namespace PrunedCodegen.Tests.Conformance
                 : outcome(NodeOutcomeKind.Failed, string.Join(Environment.NewLine, problems));
         }
 
-        private static void Compare(NodeTestCase testCase, float[][] actual, int batch, string what, List<string> problems)
+        private static void Compare(NodeTestCase testCase, (float[]?[] Floats, long[]?[] Longs) actual, int batch, string what, List<string> problems)
         {
             for (int k = 0; k < testCase.Outputs.Count; k++)
             {
                 NodeTensor expected = testCase.Outputs[k];
-                string? failure = Tolerance.Compare(Repeat(expected.Floats!, batch), actual[k], Atol, Rtol,
+                if (expected.ElementType == OnnxDataType.Int64)
+                {
+                    // Indices are exact: no tolerance.
+                    long[] want = Enumerable.Range(0, batch).SelectMany(_ => expected.Int64s!).ToArray();
+                    long[] got = actual.Longs[k]!;
+                    int bad = Enumerable.Range(0, Math.Min(want.Length, got.Length)).FirstOrDefault(i => want[i] != got[i], -1);
+                    if (want.Length != got.Length || bad >= 0)
+                        problems.Add($"{testCase.Name} {what} int64 output {k} '{expected.Name}': expected [{string.Join(", ", want)}] but got [{string.Join(", ", got)}]");
+                    continue;
+                }
+                string? failure = Tolerance.Compare(Repeat(expected.Floats!, batch), actual.Floats[k]!, Atol, Rtol,
                     $"{testCase.Name} {what} output {k} '{expected.Name}' [{string.Join(", ", expected.Dims)}]",
                     batch == 1 ? expected.Dims : null);
                 if (failure != null) problems.Add(failure);

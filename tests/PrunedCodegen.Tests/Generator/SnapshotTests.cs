@@ -27,6 +27,18 @@ namespace PrunedCodegen.Tests.Generator
             Snapshot.Match(Compile(onnx, "TinyPruned"), "TinyPruned");
         }
 
+        [Fact]
+        public void Tiny_classifier_head()
+        {
+            // The same kind of pruned MLP ending in ArgMax: Predict and PredictBatch take a Span<long> of class indices,
+            // and the batch path reads the logits' feature-major group in place (Kernels.ArgReduceBatch).
+            var b = Mlp(8, 16, 3, seed: 3, zeroFraction: 0.85);
+            b.Model.Graph!.Outputs.Clear();
+            b.Node("ArgMax", new[] { "y" }, new[] { "label" }, "head", Int("axis", 1), Int("keepdims", 0))
+                .Output("label", PrunedCodegen.Onnx.OnnxDataType.Int64, new long?[] { null });
+            Snapshot.Match(Compile(b.Build(), "TinyClassifierHead"), "TinyClassifierHead");
+        }
+
         private static string Compile(byte[] onnx, string className)
         {
             var result = ModelCompiler.Compile(onnx, new CompileOptions(className, "Snapshots", "model.onnx"));

@@ -19,12 +19,12 @@ namespace PrunedCodegen.Tests.Infrastructure
         /// <summary>The name of the shim class compiled beside the generated sources (global namespace).</summary>
         public const string ShimTypeName = "__Shim";
 
-        private const string ShimVersion = "shim-v2";
+        private const string ShimVersion = "shim-v3";
 
-        private readonly Action<float[][], float[][]> _predict;
-        private readonly Action<float[][], float[][]> _predictBatch;
-        private readonly Func<float[][], float[][], int, long> _allocatedBytes;
-        private readonly Func<float[][], float[][], int, long> _allocatedBytesBatch;
+        private readonly Action<float[][], float[][], long[][]> _predict;
+        private readonly Action<float[][], float[][], long[][]> _predictBatch;
+        private readonly Func<float[][], float[][], long[][], int, long> _allocatedBytes;
+        private readonly Func<float[][], float[][], long[][], int, long> _allocatedBytesBatch;
 
         private GeneratedModel(CompiledAssembly compiled, string classFullName)
         {
@@ -37,12 +37,13 @@ namespace PrunedCodegen.Tests.Infrastructure
             OutputNames = ReadStrings(ModelType, "OutputNames");
 
             Type shim = compiled.GetRequiredType(ShimTypeName);
-            _predict = Bind<Action<float[][], float[][]>>(shim, "Predict");
-            _predictBatch = Bind<Action<float[][], float[][]>>(shim, "PredictBatch");
-            _allocatedBytes = Bind<Func<float[][], float[][], int, long>>(shim, "AllocatedBytes");
-            _allocatedBytesBatch = Bind<Func<float[][], float[][], int, long>>(shim, "AllocatedBytesBatch");
+            _predict = Bind<Action<float[][], float[][], long[][]>>(shim, "Predict");
+            _predictBatch = Bind<Action<float[][], float[][], long[][]>>(shim, "PredictBatch");
+            _allocatedBytes = Bind<Func<float[][], float[][], long[][], int, long>>(shim, "AllocatedBytes");
+            _allocatedBytesBatch = Bind<Func<float[][], float[][], long[][], int, long>>(shim, "AllocatedBytesBatch");
             InputLengths = Bind<Func<int[]>>(shim, "InputLengths")();
             OutputLengths = Bind<Func<int[]>>(shim, "OutputLengths")();
+            OutputIsInt64 = Bind<Func<bool[]>>(shim, "OutputIsInt64")();
 
             if (InputLengths.Length != InputCount || OutputLengths.Length != OutputCount)
             {
@@ -67,8 +68,11 @@ namespace PrunedCodegen.Tests.Infrastructure
         /// <summary>Floats per sample of each graph input, in graph order.</summary>
         public int[] InputLengths { get; }
 
-        /// <summary>Floats per sample of each graph output, in graph order.</summary>
+        /// <summary>Elements per sample of each graph output, in graph order.</summary>
         public int[] OutputLengths { get; }
+
+        /// <summary>Per output: true when Predict takes a <c>Span&lt;long&gt;</c> for it (int64 indices), false for <c>Span&lt;float&gt;</c>.</summary>
+        public bool[] OutputIsInt64 { get; }
 
         public IReadOnlyList<string> InputNames { get; }
         public IReadOnlyList<string> OutputNames { get; }
@@ -100,14 +104,29 @@ namespace PrunedCodegen.Tests.Infrastructure
         /// second time with another sentinel, failing if any output element was left unwritten or differs between the
         /// two runs; fails if an input was modified.
         /// </summary>
-        public float[][] Predict(params float[][] inputs) => Run(_predict, 1, inputs, "Predict");
+        /// <remarks>An int64 output comes back converted to floats (exactly: it fails beyond 2^24); see <see cref="PredictTyped"/>.</remarks>
+        public float[][] Predict(params float[][] inputs) => AsFloats(Run(_predict, 1, inputs, "Predict"));
 
         /// <summary>Runs PredictBatch on <paramref name="batch"/> samples laid out back to back in each array.</summary>
         public float[][] PredictBatch(int batch, params float[][] inputs)
         {
             if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
+            return AsFloats(Run(_predictBatch, batch, inputs, "PredictBatch"));
+        }
+
+        /// <summary>As <see cref="Predict"/>, each output as its own type: float outputs in Floats, int64 outputs in Longs (the other null).</summary>
+        public (float[]?[] Floats, long[]?[] Longs) PredictTyped(params float[][] inputs) => Run(_predict, 1, inputs, "Predict");
+
+        /// <summary>As <see cref="PredictBatch"/>, each output as its own type.</summary>
+        public (float[]?[] Floats, long[]?[] Longs) PredictBatchTyped(int batch, params float[][] inputs)
+        {
+            if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch));
             return Run(_predictBatch, batch, inputs, "PredictBatch");
         }
+
+        private float[][] AsFloats((float[]?[] Floats, long[]?[] Longs) outputs) =>
+            Enumerable.Range(0, OutputCount).Select(o => outputs.Floats[o] ?? outputs.Longs[o]!.Select(v =>
+                Math.Abs(v) <= 1 << 24 ? (float)v : throw new InvalidOperationException($"{ClassFullName}: int64 output {o} holds {v}, not exact as a float; use PredictTyped.")).ToArray()).ToArray();
 
         /// <summary>
         /// Managed bytes allocated by this thread over <paramref name="iterations"/> calls of Predict, after one warm-up
@@ -117,30 +136,45 @@ namespace PrunedCodegen.Tests.Infrastructure
         public long AllocatedBytes(float[][] inputs, int iterations = 100)
         {
             CheckInputs(inputs, 1, "AllocatedBytes");
-            float[][] outputs = OutputLengths.Select(n => new float[n]).ToArray();
-            return _allocatedBytes(inputs, outputs, iterations);
+            float[][] outputs = OutputLengths.Select((n, o) => new float[OutputIsInt64[o] ? 0 : n]).ToArray();
+            long[][] longs = OutputLengths.Select((n, o) => new long[OutputIsInt64[o] ? n : 0]).ToArray();
+            return _allocatedBytes(inputs, outputs, longs, iterations);
         }
 
         /// <summary>As <see cref="AllocatedBytes"/>, for PredictBatch on <paramref name="batch"/> samples per call.</summary>
         public long AllocatedBytesBatch(int batch, float[][] inputs, int iterations = 100)
         {
             CheckInputs(inputs, batch, "AllocatedBytesBatch");
-            float[][] outputs = OutputLengths.Select(n => new float[checked(n * batch)]).ToArray();
-            return _allocatedBytesBatch(inputs, outputs, iterations);
+            float[][] outputs = OutputLengths.Select((n, o) => new float[OutputIsInt64[o] ? 0 : checked(n * batch)]).ToArray();
+            long[][] longs = OutputLengths.Select((n, o) => new long[OutputIsInt64[o] ? checked(n * batch) : 0]).ToArray();
+            return _allocatedBytesBatch(inputs, outputs, longs, iterations);
         }
 
-        private float[][] Run(Action<float[][], float[][]> call, int batch, float[][] inputs, string what)
+        private (float[]?[] Floats, long[]?[] Longs) Run(Action<float[][], float[][], long[][]> call, int batch, float[][] inputs, string what)
         {
             CheckInputs(inputs, batch, what);
             float[][] copies = inputs.Select(a => (float[])a.Clone()).ToArray();
 
-            float[][] first = OutputLengths.Select(n => Filled(checked(n * batch), float.NaN)).ToArray();
-            call(inputs, first);
-            float[][] second = OutputLengths.Select(n => Filled(checked(n * batch), -7.25e30f)).ToArray();
-            call(inputs, second);
+            // Float outputs get a NaN then a -7.25e30 sentinel; int64 outputs long.MinValue then 0x5A5A5A5A5A5A5A5A.
+            float[][] first = OutputLengths.Select((n, o) => Filled(OutputIsInt64[o] ? 0 : checked(n * batch), float.NaN)).ToArray();
+            long[][] firstLongs = OutputLengths.Select((n, o) => FilledLongs(OutputIsInt64[o] ? checked(n * batch) : 0, long.MinValue)).ToArray();
+            call(inputs, first, firstLongs);
+            float[][] second = OutputLengths.Select((n, o) => Filled(OutputIsInt64[o] ? 0 : checked(n * batch), -7.25e30f)).ToArray();
+            long[][] secondLongs = OutputLengths.Select((n, o) => FilledLongs(OutputIsInt64[o] ? checked(n * batch) : 0, 0x5A5A5A5A5A5A5A5A)).ToArray();
+            call(inputs, second, secondLongs);
 
             for (int o = 0; o < OutputCount; o++)
             {
+                for (int i = 0; i < firstLongs[o].Length; i++)
+                {
+                    if (firstLongs[o][i] != secondLongs[o][i])
+                    {
+                        throw new InvalidOperationException(
+                            $"{ClassFullName}.{what}: int64 output {o} ('{OutputNames[o]}') element {i} is {firstLongs[o][i]} after a call on a long.MinValue-filled " +
+                            $"buffer but {secondLongs[o][i]} after a call on a buffer filled with 0x5A5A5A5A5A5A5A5A: the element is not written " +
+                            "(or depends on the output's previous contents, or the code is not deterministic).");
+                    }
+                }
                 for (int i = 0; i < first[o].Length; i++)
                 {
                     if (BitConverter.SingleToInt32Bits(first[o][i]) != BitConverter.SingleToInt32Bits(second[o][i]))
@@ -159,7 +193,8 @@ namespace PrunedCodegen.Tests.Infrastructure
                     throw new InvalidOperationException($"{ClassFullName}.{what} modified input {k} ('{InputNames[k]}').");
                 }
             }
-            return first;
+            return (Enumerable.Range(0, OutputCount).Select(o => OutputIsInt64[o] ? null : first[o]).ToArray(),
+                Enumerable.Range(0, OutputCount).Select(o => OutputIsInt64[o] ? firstLongs[o] : null).ToArray());
         }
 
         private void CheckInputs(float[][] inputs, int batch, string what)
@@ -188,9 +223,10 @@ namespace PrunedCodegen.Tests.Infrastructure
                 ?? throw new InvalidOperationException($"The generated sources declare no type '{classFullName}'.");
             int inputCount = ConstInt(type, "InputCount");
             int outputCount = ConstInt(type, "OutputCount");
+            bool[] outputIsInt64 = new bool[outputCount];
             foreach (string name in new[] { "Predict", "PredictBatch" })
             {
-                CheckSignature(type, name, inputCount, outputCount);
+                outputIsInt64 = CheckSignature(type, name, inputCount, outputCount);
             }
 
             string model = "global::" + classFullName;
@@ -198,26 +234,29 @@ namespace PrunedCodegen.Tests.Infrastructure
                 Enumerable.Range(0, inputCount).Select(i => $"{ins}{i}").Concat(Enumerable.Range(0, outputCount).Select(i => $"{outs}{i}")));
             string Unpack(string indent) =>
                 string.Concat(Enumerable.Range(0, inputCount).Select(i => $"{indent}System.ReadOnlySpan<float> i{i} = ins[{i}];\n")) +
-                string.Concat(Enumerable.Range(0, outputCount).Select(i => $"{indent}System.Span<float> o{i} = outs[{i}];\n"));
+                string.Concat(Enumerable.Range(0, outputCount).Select(i => outputIsInt64[i]
+                    ? $"{indent}System.Span<long> o{i} = louts[{i}];\n"
+                    : $"{indent}System.Span<float> o{i} = outs[{i}];\n"));
 
             var sb = new StringBuilder();
             sb.Append("// Test shim: array-based entry points for ").Append(classFullName).Append(".\n");
             sb.Append("#nullable enable\n");
             sb.Append("public static class ").Append(ShimTypeName).Append("\n{\n");
-            sb.Append("    public static void Predict(float[][] ins, float[][] outs)\n    {\n");
+            sb.Append("    public static void Predict(float[][] ins, float[][] outs, long[][] louts)\n    {\n");
             sb.Append(Unpack("        "));
             sb.Append("        ").Append(model).Append(".Predict(").Append(Args("i", "o")).Append(");\n    }\n\n");
-            sb.Append("    public static void PredictBatch(float[][] ins, float[][] outs)\n    {\n");
+            sb.Append("    public static void PredictBatch(float[][] ins, float[][] outs, long[][] louts)\n    {\n");
             sb.Append(Unpack("        "));
             sb.Append("        ").Append(model).Append(".PredictBatch(").Append(Args("i", "o")).Append(");\n    }\n\n");
             sb.Append("    public static int[] InputLengths() => ").Append(model).Append(".InputLengths.ToArray();\n\n");
             sb.Append("    public static int[] OutputLengths() => ").Append(model).Append(".OutputLengths.ToArray();\n\n");
+            sb.Append("    public static bool[] OutputIsInt64() => new bool[] { ").Append(string.Join(", ", outputIsInt64.Select(b => b ? "true" : "false"))).Append(" };\n\n");
             // The allocation probes run five batches of `iterations` calls and return the smallest batch's bytes. A call
             // that allocates shows in every batch; a one-off allocation of the runtime on this thread (a tier-1
             // promotion or OSR transition landing mid-batch on a loaded machine: 6.8 KB once in CI) shows in one.
             foreach (var (name, entry) in new[] { ("AllocatedBytes", "Predict"), ("AllocatedBytesBatch", "PredictBatch") })
             {
-                sb.Append("    public static long ").Append(name).Append("(float[][] ins, float[][] outs, int iterations)\n    {\n");
+                sb.Append("    public static long ").Append(name).Append("(float[][] ins, float[][] outs, long[][] louts, int iterations)\n    {\n");
                 sb.Append(Unpack("        "));
                 sb.Append("        ").Append(model).Append('.').Append(entry).Append('(').Append(Args("i", "o")).Append(");\n");
                 sb.Append("        long least = long.MaxValue;\n");
@@ -241,25 +280,30 @@ namespace PrunedCodegen.Tests.Infrastructure
             throw new InvalidOperationException($"{type.ToDisplayString()} has no 'public const int {name}'.");
         }
 
-        private static void CheckSignature(INamedTypeSymbol type, string name, int inputCount, int outputCount)
+        /// <summary>Checks the entry point and returns, per output, whether it is a <c>Span&lt;long&gt;</c> (else <c>Span&lt;float&gt;</c>).</summary>
+        private static bool[] CheckSignature(INamedTypeSymbol type, string name, int inputCount, int outputCount)
         {
             var methods = type.GetMembers(name).OfType<IMethodSymbol>().ToList();
             bool Matches(IMethodSymbol m) =>
                 m.IsStatic && m.DeclaredAccessibility == Accessibility.Public && m.ReturnsVoid &&
                 m.Parameters.Length == inputCount + outputCount &&
-                m.Parameters.Select((p, i) => IsSpanOfFloat(p.Type, i < inputCount ? "ReadOnlySpan" : "Span") && p.RefKind == RefKind.None).All(ok => ok);
-            if (!methods.Any(Matches))
+                m.Parameters.Select((p, i) => (i < inputCount
+                    ? IsSpanOf(p.Type, "ReadOnlySpan", SpecialType.System_Single)
+                    : IsSpanOf(p.Type, "Span", SpecialType.System_Single) || IsSpanOf(p.Type, "Span", SpecialType.System_Int64)) && p.RefKind == RefKind.None).All(ok => ok);
+            IMethodSymbol? match = methods.FirstOrDefault(Matches);
+            if (match is null)
             {
                 throw new InvalidOperationException(
-                    $"{type.ToDisplayString()} has no 'public static void {name}' taking {inputCount} ReadOnlySpan<float> then {outputCount} Span<float>. " +
+                    $"{type.ToDisplayString()} has no 'public static void {name}' taking {inputCount} ReadOnlySpan<float> then {outputCount} Span<float> (or Span<long>). " +
                     "Found: " + (methods.Count == 0 ? "none" : string.Join("; ", methods.Select(m => m.ToDisplayString()))));
             }
+            return match.Parameters.Skip(inputCount).Select(p => IsSpanOf(p.Type, "Span", SpecialType.System_Int64)).ToArray();
         }
 
-        private static bool IsSpanOfFloat(ITypeSymbol t, string spanName) =>
+        private static bool IsSpanOf(ITypeSymbol t, string spanName, SpecialType element) =>
             t is INamedTypeSymbol { Name: var n, TypeArguments: { Length: 1 } args } named &&
             n == spanName && named.ContainingNamespace.ToDisplayString() == "System" &&
-            args[0].SpecialType == SpecialType.System_Single;
+            args[0].SpecialType == element;
 
         private static int ReadIntConstant(Type type, string name)
         {
@@ -279,6 +323,13 @@ namespace PrunedCodegen.Tests.Infrastructure
         private static T Bind<T>(Type shim, string name) where T : Delegate =>
             (T)(shim.GetMethod(name, BindingFlags.Public | BindingFlags.Static)
                 ?? throw new InvalidOperationException($"The shim has no method {name}.")).CreateDelegate(typeof(T));
+
+        private static long[] FilledLongs(int length, long value)
+        {
+            var a = new long[length];
+            Array.Fill(a, value);
+            return a;
+        }
 
         private static float[] Filled(int length, float value)
         {

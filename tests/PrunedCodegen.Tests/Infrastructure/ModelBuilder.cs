@@ -28,9 +28,11 @@ namespace PrunedCodegen.Tests.Infrastructure
             return this;
         }
 
-        public ModelBuilder Output(string name, params long?[] dims)
+        public ModelBuilder Output(string name, params long?[] dims) => Output(name, OnnxDataType.Float, dims);
+
+        public ModelBuilder Output(string name, OnnxDataType type, params long?[] dims)
         {
-            _graph.Outputs.Add(ValueInfo(name, OnnxDataType.Float, dims));
+            _graph.Outputs.Add(ValueInfo(name, type, dims));
             return this;
         }
 

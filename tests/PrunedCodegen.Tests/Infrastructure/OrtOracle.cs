@@ -37,9 +37,15 @@ namespace PrunedCodegen.Tests.Infrastructure
         public static OracleInput Int64(string name, long[] data, params long[] dims) => new OracleInput(name, dims, null, data);
     }
 
-    /// <summary>One graph output as ONNX Runtime computed it. <see cref="Floats"/> is null unless the element type is float.</summary>
-    public sealed record OracleOutput(string Name, long[] Dims, TensorElementType ElementType, float[]? Floats)
+    /// <summary>
+    /// One graph output as ONNX Runtime computed it. <see cref="Floats"/> is null unless the element type is float,
+    /// <see cref="Int64s"/> unless it is int64.
+    /// </summary>
+    public sealed record OracleOutput(string Name, long[] Dims, TensorElementType ElementType, float[]? Floats, long[]? Int64s = null)
     {
+        /// <summary>The int64 data; throws when the output is of another element type.</summary>
+        public long[] Longs => Int64s ?? throw new InvalidOperationException($"Output '{Name}' is {ElementType}, not int64.");
+
         /// <summary>The float data; throws when the output is of another element type.</summary>
         public float[] Data => Floats ?? throw new InvalidOperationException($"Output '{Name}' is {ElementType}, not float.");
     }
@@ -105,7 +111,10 @@ namespace PrunedCodegen.Tests.Infrastructure
                     float[]? data = info.ElementDataType == TensorElementType.Float
                         ? value.GetTensorDataAsSpan<float>().ToArray()
                         : null;
-                    outputs.Add(new OracleOutput(name, info.Shape, info.ElementDataType, data));
+                    long[]? longs = info.ElementDataType == TensorElementType.Int64
+                        ? value.GetTensorDataAsSpan<long>().ToArray()
+                        : null;
+                    outputs.Add(new OracleOutput(name, info.Shape, info.ElementDataType, data, longs));
                 }
                 return outputs;
             }
