@@ -125,11 +125,44 @@ namespace Snapshots
         //   y = Relu of W x + b: [1,8] -> [1,12]; W [12,8] has 18 nonzeros (81.3% sparse); kernel: dense SIMD (x[p] broadcast into register tiles of outputs; Vector512/256/128, scalar fallback; Relu applied as the outputs are stored) (cost model: dense 5.5 ns, sparse rows 29.1 ns, 4x1 blocks 14.6 ns, unrolled 9 ns, skipping zero inputs 14.1 ns, SELL-16 15.9 ns). Structural pruning: was [1,8] -> [1,16]; 4 constant neuron(s) removed here, 0 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
-            global::PrunedCodegen.Generated.Kernels.DenseColumns(Layer0_Weights, Layer0_Bias, x, y, 0f, float.PositiveInfinity);
+            global::PrunedCodegen.Generated.Kernels.DenseColumnsPadded(Layer0_Weights, Layer0_Bias, x, y, 0f, float.PositiveInfinity);
         }
 
-        // All 96 weights, input-major [8][12].
+        // All 96 weights, input-major [8][16]: each row's 12 outputs padded with zeros to 16 (one Vector512, two Vector256 or four Vector128; no overlapping last vector).
         private static ReadOnlySpan<float> Layer0_Weights => new float[]
+        {
+            0f, 0f, 0f, 0f, 0.321728796f, -0.829400122f, -0.804944158f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, -0.374619424f, 0.630210876f, 0.0565923713f, 0f, 0f, 0f, 0f,
+            -0.603020012f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, -0.27379325f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            -0.791071892f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, -0.0883336514f, 0f, 0f, 0f, 0.183713913f, 0f,
+            0.967773378f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, -0.753105283f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, -0.722747386f, 0f, 0f, 0f, 0f,
+            -0.302600294f, 0.516784608f, 0f, 0.0308844224f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0.388627261f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+        };
+        private static ReadOnlySpan<float> Layer0_Bias => new float[]
+        {
+            0.981999636f, -0.176134169f, -0.891047955f, -0.102169029f, 0.497417688f, 0.0569011532f, -0.0493112206f, 0.726822674f,
+            0.658797145f, -0.801967621f, -0.667895734f, 0.0139089478f, 0f, 0f, 0f, 0f,
+        };
+
+        // Layer 0, one batch group (feature-major [features][lanes]).
+        private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
+        {
+            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 96 weights (18.8% nonzero), bias and Relu fused; cost model per 16 samples: dense 20.2 ns, sparse rows 45.6 ns.
+            global::PrunedCodegen.Generated.Kernels.Gemm(Layer0_Packed, global::PrunedCodegen.Generated.Kernels.GemmPanelRows, 12, 8, xT, lanes, lanes, yT, lanes, Layer0_Bias, clamp: true, 0f, float.PositiveInfinity);
+        }
+
+        // All 96 weights packed for the GEMM micro-kernel: [1 panels][8 inputs][12 rows], zero-padded.
+        private static ReadOnlySpan<float> Layer0_Packed => new float[]
         {
             0f, 0f, 0f, 0f, 0.321728796f, -0.829400122f, -0.804944158f, 0f,
             0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
@@ -144,19 +177,6 @@ namespace Snapshots
             0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
             0f, 0f, 0f, 0.388627261f, 0f, 0f, 0f, 0f,
         };
-        private static ReadOnlySpan<float> Layer0_Bias => new float[]
-        {
-            0.981999636f, -0.176134169f, -0.891047955f, -0.102169029f, 0.497417688f, 0.0569011532f, -0.0493112206f, 0.726822674f,
-            0.658797145f, -0.801967621f, -0.667895734f, 0.0139089478f,
-        };
-
-        // Layer 0, one batch group (feature-major [features][lanes]).
-        private static void Layer0_Batch(ReadOnlySpan<float> xT, Span<float> yT, int lanes)
-        {
-            // GEMM micro-kernel: register tiles of 12 rows x 2 vectors of samples over all 96 weights (18.8% nonzero), bias and Relu fused; cost model per 16 samples: dense 20.2 ns, sparse rows 45.6 ns.
-            global::PrunedCodegen.Generated.Kernels.Gemm(Layer0_Weights, 12, 12, 8, xT, lanes, lanes, yT, lanes, Layer0_Bias, clamp: true, 0f, float.PositiveInfinity);
-        }
-
 
         // Layer 1: Gemm 'fc2'
         //   y = W x + b: [1,12] -> [1,3]; W [3,12] has 5 nonzeros (86.1% sparse); kernel: unrolled: 5 multiply-adds as straight-line code with the weights as literals (cost model: dense 7.7 ns, sparse rows 7.5 ns, 4x1 blocks 4.9 ns, unrolled 2.4 ns, skipping zero inputs 14.8 ns, SELL-16 15.9 ns). Structural pruning: was [1,16] -> [1,3]; 0 constant neuron(s) removed here, 4 input(s) dropped because the layer before lost those neurons (their constant outputs are folded into this bias).
