@@ -268,9 +268,10 @@ namespace PrunedCodegen.Generated
                                     if (sW == 1)
                                     {
                                         // lW = padW + inW + the end pad.
-                                        row.Slice(0, padW).Clear();
+                                        ref float row0 = ref MemoryMarshal.GetReference(row);
+                                        ZeroRun(ref row0, padW);
                                         input.CopyTo(row.Slice(padW));
-                                        row.Slice(padW + inW).Clear();
+                                        ZeroRun(ref Unsafe.Add(ref row0, padW + inW), row.Length - padW - inW);
                                         continue;
                                     }
                                     // Slot k holds padded column phW + k * sW, input column phW + k * sW - padW: one untested run
