@@ -21,6 +21,8 @@ namespace PrunedCodegen.Graph
         };
 
         private int _partCounter;
+        /// <summary>The index of the graph node being lowered, which names an unnamed composite node's parts in diagnostics.</summary>
+        private int _nodeIndex;
 
         private bool TryLowerComposite(OnnxNode node, string where)
         {
@@ -56,7 +58,8 @@ namespace PrunedCodegen.Graph
             node.Inputs.AddRange(inputs);
             node.Outputs.Add(output ?? PartName(parent, part));
             node.Attributes.AddRange(attributes);
-            LowerNode(node, -1);
+            // An unnamed parent is named by its index, as Describe names it, so the diagnostic still says which node it is.
+            LowerNode(node, -1, parent.Name.Length > 0 ? null : $"{Describe(parent, _nodeIndex)}, part '{Text.Quote(part)}' ({Text.Quote(opType)})");
             return node.Outputs[0];
         }
 

@@ -85,8 +85,9 @@ namespace PrunedCodegen.Graph
             int rank = SpatialRank(x, where);
             var kernel = attrs.Ints("kernel_shape")
                 ?? throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: kernel_shape is required");
-            if (kernel.Count != rank || kernel.Any(k => k < 1 || k > x.Shape.Max() + 1024))
-                throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: kernel_shape [{string.Join(",", kernel)}] does not fit input {Shapes.Format(x.Shape)}");
+            CheckCount(kernel, "kernel_shape", rank, where);
+            for (int i = 0; i < rank; i++)
+                CheckRange(kernel[i], "kernel_shape", i, 1, x.Shape.Max() + 1024L, where);
             var geometry = Window(attrs, x, kernel.Select(k => (int)k).ToArray(), attrs.Int("ceil_mode", 0) != 0, where);
             geometry.OutChannels = x.Shape[1];
             bool includePad = attrs.Int("count_include_pad", 0) != 0;
@@ -186,8 +187,7 @@ namespace PrunedCodegen.Graph
         private static int[] OutputShape(IrValue x, int channels, WindowGeometry g) =>
             new[] { x.Shape[0], channels }.Concat(g.Out.Skip(WindowGeometry.SpatialDims - g.Rank)).ToArray();
 
-        /// <summary>Strides, dilations and pads (explicit or auto_pad) resolved to begin/end pads and output dims.</summary>
-        /// <summary>A window attribute (strides, dilations, pads) given with the wrong number of values.</summary>
+        /// <summary>A window attribute (kernel_shape, strides, dilations, pads, output_padding) given with the wrong number of values.</summary>
         private static void CheckCount(IReadOnlyList<long>? values, string name, int expected, string where)
         {
             if (values != null && values.Count != expected)
@@ -208,6 +208,7 @@ namespace PrunedCodegen.Graph
             }
         }
 
+        /// <summary>Strides, dilations and pads (explicit or auto_pad) resolved to begin/end pads and output dims.</summary>
         private static WindowGeometry Window(NodeAttributes attrs, IrValue x, int[] kernel, bool ceilMode, string where)
         {
             int rank = x.Shape.Length - 2;

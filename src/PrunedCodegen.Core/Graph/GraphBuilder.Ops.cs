@@ -17,9 +17,9 @@ namespace PrunedCodegen.Graph
             "Softmax", "LogSoftmax", "Clip", "Flatten", "Reshape", "Identity", "Dropout", "Constant",
         }.Concat(QuantizationOps).Concat(ElementwiseOps).Concat(ShapeOps).Concat(ShapeMathOps).Concat(IndexingOps).Concat(CompositeOps).Concat(ReduceOps).Concat(ScanOps).Concat(ArgTopKOps).Distinct().ToArray();
 
-        private void LowerNode(OnnxNode node, int index)
+        private void LowerNode(OnnxNode node, int index, string? where = null)
         {
-            string where = Describe(node, index);
+            where ??= Describe(node, index);
             if (node.Domain.Length > 0 && node.Domain != "ai.onnx")
                 throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                     $"{where}: op '{Text.Quote(node.OpType)}' of domain '{Text.Quote(node.Domain)}' is not supported (only the default ONNX domain is)");

@@ -381,7 +381,7 @@ namespace PrunedCodegen.Graph
             {
                 var v = attrs.Ints(name);
                 if (v == null) return Enumerable.Repeat(fallback, count).ToArray();
-                if (v.Count != count) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: {name} has {v.Count} values; expected {count}");
+                CheckCount(v, name, count, where);
                 return v.ToArray();
             }
             long[] strides = Per("strides", 1, rank), dilations = Per("dilations", 1, rank), outputPadding = Per("output_padding", 0, rank);
@@ -391,11 +391,11 @@ namespace PrunedCodegen.Graph
                 throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: auto_pad '{Text.Quote(autoPad)}' is not NOTSET, VALID, SAME_UPPER or SAME_LOWER");
             for (int i = 0; i < rank; i++)
             {
-                if (strides[i] < 1 || strides[i] > 65536) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: stride {strides[i]} at spatial dim {i} is not in 1..65536");
-                if (dilations[i] < 1 || dilations[i] > 65536) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: dilation {dilations[i]} at spatial dim {i} is not in 1..65536");
-                if (outputPadding[i] < 0 || outputPadding[i] > 65536) throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: output_padding {outputPadding[i]} at spatial dim {i} is not in 0..65536");
-                if (pads[i] < 0 || pads[i + rank] < 0 || pads[i] > 65536 || pads[i + rank] > 65536)
-                    throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: pads {pads[i]},{pads[i + rank]} at spatial dim {i} are not in 0..65536");
+                CheckRange(strides[i], "strides", i, 1, 65536, where);
+                CheckRange(dilations[i], "dilations", i, 1, 65536, where);
+                CheckRange(outputPadding[i], "output_padding", i, 0, 65536, where);
+                CheckRange(pads[i], "pads", i, 0, 65536, where);
+                CheckRange(pads[i + rank], "pads", i + rank, 0, 65536, where);
             }
             // output_shape (or SAME auto_pad) fixes the total padding; the odd unit goes to the end for SAME_UPPER, as
             // the ONNX reference does. A negative total is extra output at the end.

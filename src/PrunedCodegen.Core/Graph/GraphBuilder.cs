@@ -74,6 +74,7 @@ namespace PrunedCodegen.Graph
             for (int i = 0; i < graph.Nodes.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                _nodeIndex = i;
                 LowerNode(graph.Nodes[i], i);
             }
 

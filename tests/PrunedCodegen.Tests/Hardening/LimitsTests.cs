@@ -231,6 +231,58 @@ namespace PrunedCodegen.Tests.Hardening
             Assert.StartsWith("model.onnx: node #0 (MaxPool): " + message, error.Message);
         }
 
+        [Theory]
+        [InlineData(new long[] { 3 }, "kernel_shape has 1 values, expected 2 (one per spatial dim of the 2-D input)")]
+        [InlineData(new long[] { 3, 0 }, "kernel_shape[1] is 0; it must be 1 to ")]
+        [InlineData(new long[] { -1, 3 }, "kernel_shape[0] is -1; it must be 1 to ")]
+        [InlineData(new long[] { 3, 100000 }, "kernel_shape[1] is 100000; it must be 1 to ")]
+        public void An_invalid_pool_kernel_shape_names_the_value(long[] kernel, string message)
+        {
+            // Was: "kernel_shape [3,0] does not fit input [N,1,8,8]", whether a count or which value was wrong.
+            var onnx = new ModelBuilder().Input("x", null, 1, 8, 8).Output("y", null, 1, 6, 6)
+                .Node("AveragePool", new[] { "x" }, new[] { "y" }, "", Ints("kernel_shape", kernel)).Build();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx"));
+            var error = Assert.Single(result.Diagnostics, d => d.Severity == PcgSeverity.Error);
+            Assert.Equal(DiagnosticIds.InvalidNode, error.Id);
+            Assert.StartsWith("model.onnx: node #0 (AveragePool): " + message, error.Message);
+        }
+
+        [Theory]
+        [InlineData("strides", new long[] { 1 }, "strides has 1 values, expected 2 (one per spatial dim of the 2-D input)")]
+        [InlineData("pads", new long[] { 0, 0 }, "pads has 2 values, expected 4 (a begin and an end per spatial dim of the 2-D input)")]
+        [InlineData("strides", new long[] { 2, 0 }, "strides[1] is 0; it must be 1 to 65536")]
+        [InlineData("dilations", new long[] { 1, 70000 }, "dilations[1] is 70000; it must be 1 to 65536")]
+        [InlineData("output_padding", new long[] { -1, 0 }, "output_padding[0] is -1; it must be 0 to 65536")]
+        [InlineData("pads", new long[] { 0, 1, 0, -3 }, "pads[3] is -3; it must be 0 to 65536")]
+        public void Invalid_ConvTranspose_attributes_name_the_attribute_and_index(string name, long[] values, string message)
+        {
+            // Was: "pads 1,-3 at spatial dim 1 are not in 0..65536" (which of the two?), "stride 0 at spatial dim 1".
+            var onnx = new ModelBuilder().Input("x", null, 1, 4, 4).Output("y", null, 1, 6, 6)
+                .Initializer("w", new long[] { 1, 1, 3, 3 }, new float[9])
+                .Node("ConvTranspose", new[] { "x", "w" }, new[] { "y" }, "", Ints(name, values)).Build();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx"));
+            var error = Assert.Single(result.Diagnostics, d => d.Severity == PcgSeverity.Error);
+            Assert.Equal(DiagnosticIds.InvalidNode, error.Id);
+            Assert.StartsWith("model.onnx: node #0 (ConvTranspose): " + message, error.Message);
+        }
+
+        [Fact]
+        public void An_unnamed_composite_node_is_named_by_its_index_in_its_parts_diagnostics()
+        {
+            // Mean is lowered as a Sum and a Div; a part's error said "node 'Mean/sum' (Sum)" without saying which Mean.
+            var onnx = new ModelBuilder().Input("x", null, 4).Input("z", null, 3).Output("y", null, 4)
+                .Node("Relu", new[] { "x" }, new[] { "r" })
+                .Node("Mean", new[] { "r", "z" }, new[] { "y" }).Build();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx"));
+            var error = Assert.Single(result.Diagnostics, d => d.Severity == PcgSeverity.Error);
+            Assert.StartsWith("model.onnx: node #1 (Mean), part 'sum' (Sum): ", error.Message);
+
+            var named = new ModelBuilder().Input("x", null, 4).Input("z", null, 3).Output("y", null, 4)
+                .Node("Mean", new[] { "x", "z" }, new[] { "y" }, "avg").Build();
+            var namedError = Assert.Single(ModelCompiler.Compile(named, new CompileOptions("Model", "Tests", "model.onnx")).Diagnostics, d => d.Severity == PcgSeverity.Error);
+            Assert.StartsWith("model.onnx: node 'avg/sum' (Sum): ", namedError.Message);
+        }
+
         [Fact]
         public void The_generator_reports_the_new_limits_with_their_ids()
         {

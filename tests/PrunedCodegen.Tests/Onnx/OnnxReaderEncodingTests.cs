@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using PrunedCodegen.Diagnostics;
 using PrunedCodegen.Onnx;
+using PrunedCodegen.Tests.Infrastructure;
 using Xunit;
 
 namespace PrunedCodegen.Tests.Onnx
@@ -29,6 +31,43 @@ namespace PrunedCodegen.Tests.Onnx
 
             var ints = new Pb().Int(1, 2).Int(2, 7).Int(7, 1).Str(8, "shape").Bytes(9, new byte[16]);
             Assert.Contains("both raw_data and int64_data", Assert.Throws<OnnxFormatException>(() => ModelWithInitializer(ints)).Message);
+        }
+
+        [Theory]
+        [InlineData(6, 5, "int32_data")]    // INT32, int32_data
+        [InlineData(11, 10, "double_data")] // DOUBLE, double_data
+        [InlineData(13, 11, "uint64_data")] // UINT64, uint64_data
+        [InlineData(10, 5, "int32_data")]   // FLOAT16: its bits live in int32_data
+        public void A_tensor_with_raw_data_and_another_typed_field_is_refused(int dataType, int field, string fieldName)
+        {
+            var tensor = new Pb().Int(1, 1).Int(2, dataType);
+            tensor = field == 10 ? tensor.Double(field, 1.0) : tensor.Int(field, 1);
+            tensor = tensor.Str(8, "T").Bytes(9, new byte[8]);
+            var e = Assert.Throws<OnnxFormatException>(() => ModelWithInitializer(tensor));
+            Assert.Equal($"tensor 'T' stores values in both raw_data and {fieldName}; a tensor must hold its data in exactly one field (onnx.checker refuses it too)", e.Message);
+        }
+
+        [Fact]
+        public void A_tensor_with_raw_data_and_string_data_is_refused()
+        {
+            var tensor = new Pb().Int(1, 1).Int(2, 8).Str(6, "s").Str(8, "S").Bytes(9, new byte[1]);
+            Assert.Contains("both raw_data and string_data", Assert.Throws<OnnxFormatException>(() => ModelWithInitializer(tensor)).Message);
+        }
+
+        [Fact]
+        public void A_raw_data_tensor_refused_by_the_reader_is_PCG0003_naming_the_file_and_tensor()
+        {
+            // The writer keeps raw_data only, so the bad initializer is appended as a second graph chunk (protobuf merges them).
+            byte[] valid = new ModelBuilder().Input("x", null, 2).Output("y", null, 2)
+                .Initializer("W", new long[] { 2 }, new[] { 1f, 2f })
+                .Node("Add", new[] { "x", "W" }, new[] { "y" }).Build();
+            var bad = new Pb().Int(1, 2).Int(2, 1).Float(4, 1f).Float(4, 2f).Str(8, "B").Bytes(9, new byte[8]);
+            byte[] onnx = valid.Concat(new Pb().Msg(7, g => g.Msg(5, bad)).ToArray()).ToArray();
+            var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "Tests", "model.onnx"));
+            var error = Assert.Single(result.Diagnostics);
+            Assert.Equal(DiagnosticIds.MalformedModel, error.Id);
+            Assert.Contains("model.onnx", error.Message);
+            Assert.Contains("tensor 'B' stores values in both raw_data and float_data", error.Message);
         }
 
         [Fact]
