@@ -39,17 +39,20 @@ namespace PrunedCodegen.Generated
             if (groups != (n + SellGroupRows - 1) / SellGroupRows || (!rows.IsEmpty && rows.Length != n) || bias.Length != groups * SellGroupRows
                 || lanes.Length * 4 != weights.Length || groupStarts[groups] != tiles.Length)
                 throw new ArgumentException("SELL layout and span lengths disagree");
-            // The last tile, when partial, is read from a copy padded with zeros (its padding lanes point there).
-            Span<float> tail = stackalloc float[SellTileInputs];
+            // The last tile, when partial, is read from a copy padded with zeros (its padding lanes point there). Both buffers
+            // are vector locals, not stackalloc: a stackalloc buffer costs a stack-cookie check per call (~5% of a small layer).
+            SellFloats32 tailBuffer = default;
+            Span<float> tail = MemoryMarshal.CreateSpan(ref Unsafe.As<SellFloats32, float>(ref tailBuffer), SellTileInputs);
             int tailTile = -1;
             if (k % SellTileInputs != 0)
             {
                 tailTile = k / SellTileInputs;
-                tail.Clear();
                 x.Slice(tailTile * SellTileInputs).CopyTo(tail);
             }
             // Two groups' results: the group being stored and the one being scattered.
-            Span<float> result = stackalloc float[2 * SellGroupRows];
+            SellFloats32 resultBuffer;
+            Unsafe.SkipInit(out resultBuffer);   // every group's 16 results are written before they are read
+            Span<float> result = MemoryMarshal.CreateSpan(ref Unsafe.As<SellFloats32, float>(ref resultBuffer), 2 * SellGroupRows);
             ref float w = ref MemoryMarshal.GetReference(weights);
             ref byte l = ref MemoryMarshal.GetReference(MemoryMarshal.AsBytes(lanes));
             ref int t = ref MemoryMarshal.GetReference(tiles);
@@ -64,6 +67,12 @@ namespace PrunedCodegen.Generated
             if (X86.Avx512F.IsSupported) SellGroups<Sell512>(ref w, ref l, ref t, ref gs, groups, sorted, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
             else if (X86.Avx2.IsSupported) SellGroups<Sell256>(ref w, ref l, ref t, ref gs, groups, sorted, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
             else SellGroups<SellScalar>(ref w, ref l, ref t, ref gs, groups, sorted, ref r, ref b, ref xs, ref ts, tailTile, ref ys, n, ref res, low, high);
+        }
+
+        /// <summary>32 floats of stack (a tile's inputs; two groups' results), reached through Unsafe.As: no fields to assign.</summary>
+        [StructLayout(LayoutKind.Sequential, Size = 32 * sizeof(float))]
+        private struct SellFloats32
+        {
         }
 
         /// <summary>One group of 16 rows over its busy tiles at one instruction set: bias + the group's slots, clamped, into 16 floats.</summary>
