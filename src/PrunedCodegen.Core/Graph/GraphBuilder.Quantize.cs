@@ -58,12 +58,11 @@ namespace PrunedCodegen.Graph
             attrs.OnlyKnown("axis", "saturate", "block_size", "output_dtype", "precision");
             var x = Input(node, 0, where);
             RequireFloat(x, where);
-            var (scale, zeroPoint, type) = QuantizationParameters(node, attrs, x, where, quantize: true);
+            var (scale, zeroPoint, type, axis) = QuantizationParameters(node, attrs, x, where, quantize: true);
             var (min, max) = IntegerRange(type, where);
             if (x.Kind == ValueKind.Constant)
             {
                 var data = FloatData(x, where);
-                int axis = scale.Length == 1 ? 0 : NormalizedAxis(attrs, x, where);
                 var q = new long[data.Length];
                 ForEachChannel(x.Shape, axis, scale.Length, (i, c) => q[i] = (long)Quantization.Quantize(data[i], scale[c], zeroPoint[c], min, max));
                 ChargeConstant(q.Length);
@@ -91,10 +90,9 @@ namespace PrunedCodegen.Graph
                 if (x.IntData == null)
                     throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
                         $"{where}: '{Text.Quote(x.Name)}' is a float tensor; DequantizeLinear reads int8, uint8, int16, uint16 or int32 data");
-                var (scale, zeroPoint, _) = QuantizationParameters(node, attrs, x, where, quantize: false);
+                var (scale, zeroPoint, _, axis) = QuantizationParameters(node, attrs, x, where, quantize: false);
                 if (x.IntegerType == OnnxDataType.Int32 && zeroPoint.Any(z => z != 0))
                     throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: an int32 input needs a zero point of 0 (ONNX)");
-                int axis = scale.Length == 1 ? 0 : NormalizedAxis(attrs, x, where);
                 var data = new float[x.IntData.Length];
                 var ints = x.IntData;
                 // (x - zero point) in integers, then one float multiply: ONNX Runtime's order, so an int32 bias rounds alike.
@@ -106,7 +104,7 @@ namespace PrunedCodegen.Graph
             if (!_quantizedTypes.TryGetValue(x, out var inputType))
                 throw new ModelCompileException(DiagnosticIds.UnsupportedDataType,
                     $"{where}: '{Text.Quote(x.Name)}' is a float tensor; DequantizeLinear reads the integers of a QuantizeLinear or a quantized initializer");
-            var (s, z, zeroType) = QuantizationParameters(node, attrs, x, where, quantize: false, inputType);
+            var (s, z, _, _) = QuantizationParameters(node, attrs, x, where, quantize: false, inputType);
             if (s.Length != 1)
                 throw new ModelCompileException(DiagnosticIds.UnsupportedOp,
                     $"{where}: per-axis dequantization of a runtime tensor ({s.Length} scales) is not supported; quantize activations per tensor");
@@ -117,9 +115,10 @@ namespace PrunedCodegen.Graph
 
         /// <summary>
         /// The scales and zero points (one per tensor or one per slice along the axis) and the integer type: the zero
-        /// point's type, else output_dtype (opset 21), else uint8 for QuantizeLinear; for DequantizeLinear the input's.
+        /// point's type, else output_dtype (opset 21), else uint8 for QuantizeLinear; for DequantizeLinear the input's. Axis is
+        /// the one the scales run along (0 when there is one scale).
         /// </summary>
-        private (float[] Scale, float[] ZeroPoint, OnnxDataType Type) QuantizationParameters(OnnxNode node, NodeAttributes attrs, IrValue x, string where,
+        private (float[] Scale, float[] ZeroPoint, OnnxDataType Type, int Axis) QuantizationParameters(OnnxNode node, NodeAttributes attrs, IrValue x, string where,
             bool quantize, OnnxDataType? runtimeType = null)
         {
             if (attrs.Int("block_size", 0) != 0)
@@ -133,9 +132,10 @@ namespace PrunedCodegen.Graph
             foreach (float f in scale)
                 if (!(f > 0f) || float.IsInfinity(f))
                     throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: scale {Emitting.CSharpLiterals.Float(f)} is not a positive finite number");
+            int axis = 0;
             if (scale.Length > 1)
             {
-                int axis = NormalizedAxis(attrs, x, where);
+                axis = NormalizedAxis(attrs, x, where);
                 if (scale.Length != x.Shape[axis])
                     throw new ModelCompileException(DiagnosticIds.InvalidNode, $"{where}: {scale.Length} scales for axis {axis} of length {x.Shape[axis]}");
             }
@@ -161,8 +161,7 @@ namespace PrunedCodegen.Graph
                     zeroPoint[i] = z;
                 }
             }
-            if (quantize) IntegerRange(type, where);
-            return (scale, zeroPoint, type);
+            return (scale, zeroPoint, type, axis);
         }
 
         private static (float Min, float Max) IntegerRange(OnnxDataType type, string where) => type switch
