@@ -92,9 +92,11 @@ namespace PrunedCodegen.Cli.Commands
             {
                 throw new UserErrorException(e.Error == PruningError.UnknownLayer ? ExitCodes.UnknownLayer : ExitCodes.ImpossibleSparsity, e.Message);
             }
+            // Nothing to factorise is exit code 9, as prune's "nothing to prune": the request is valid, the model has no layer where it applies.
             if (!result.Layers.Any(l => l.Factorized))
-                throw new UserErrorException(ExitCodes.ImpossibleSparsity, "no layer was factorised: " +
-                    string.Join("; ", result.Layers.Select(l => $"{l.Name}: {l.Skipped}")) + (result.Layers.Count == 0 ? "the model has no Gemm or MatMul layer with constant weights" : ""));
+                throw new UserErrorException(ExitCodes.NothingToPrune, "no layer was factorised: " + (result.Layers.Count == 0
+                    ? "the model has no Gemm or MatMul layer with constant weights"
+                    : string.Join("; ", result.Layers.Select(l => $"{l.Name} skipped: {l.Skipped}"))));
 
             var factorized = result.Model;
             TrainingResult? training = null;
@@ -120,9 +122,12 @@ namespace PrunedCodegen.Cli.Commands
                     model = input, output, rank = options.Rank, energy = options.Energy,
                     layers = result.Layers.Select(l => new
                     {
-                        l.Name, l.OpType, l.Outputs, l.Inputs, l.FullRank, l.Rank, l.EnergyKept, l.NonzerosBefore, l.WeightsAfter, l.Factorized, l.Skipped,
+                        l.Name, l.OpType, l.Outputs, l.Inputs, l.FullRank, l.Rank, l.EnergyKept, l.NonzerosBefore, l.WeightsAfter,
+                        l.ParamsBefore, l.ParamsAfter, l.MacsBefore, l.MacsAfter, l.Factorized, l.Skipped,
                     }),
                     weightsBefore = result.NonzerosBefore, weightsAfter = result.WeightsAfter,
+                    paramsBefore = result.Layers.Sum(l => l.ParamsBefore), paramsAfter = result.Layers.Sum(l => l.ParamsAfter),
+                    macsBefore = result.Layers.Sum(l => l.MacsBefore ?? 0), macsAfter = result.Layers.Sum(l => l.MacsAfter ?? 0),
                     finetune = training == null ? null : FineTuning.Summary(training),
                     evaluation = comparison == null ? null : new
                     {
@@ -138,13 +143,18 @@ namespace PrunedCodegen.Cli.Commands
 
             var table = new Table().Title(Markup.Escape(string.Format(CultureInfo.InvariantCulture, "{0} -> {1}: {2}", input, output,
                 options.Rank is int r ? $"rank {r}" : $"energy {options.Energy!.Value.ToString("0.###", CultureInfo.InvariantCulture)}")));
-            foreach (var c in new[] { "layer", "op", "shape (out x in)", "rank kept / full", "energy kept", "weights before (nonzero)", "weights after", "" })
+            foreach (var c in new[] { "layer", "op", "shape (out x in)", "rank kept / full", "energy kept", "params before", "params after", "MACs before", "MACs after", "" })
                 table.AddColumn(c);
             foreach (var l in result.Layers)
-                table.AddRow(Markup.Escape(l.Name), l.OpType, $"{l.Outputs} x {l.Inputs}", $"{l.Rank} / {l.FullRank}", Format.Percent(l.EnergyKept),
-                    Format.Int(l.NonzerosBefore), l.Factorized ? Format.Int(l.WeightsAfter) : "-",
-                    Markup.Escape(l.Factorized ? $"{l.Outputs} x {l.Rank} after {l.Rank} x {l.Inputs}" : "left alone: " + l.Skipped));
+                table.AddRow(Markup.Escape(l.Name), l.OpType, $"{l.Outputs} x {l.Inputs}", l.Rank is int kept ? $"{kept} / {l.FullRank}" : "-",
+                    l.EnergyKept is double e ? Format.Percent(e) : "-", Format.Int(l.ParamsBefore), l.Factorized ? Format.Int(l.ParamsAfter) : "-",
+                    l.MacsBefore is long m ? Format.Int(m) : "-", l.Factorized ? Format.Int(l.MacsAfter!.Value) : "-",
+                    Markup.Escape(l.Factorized ? $"{l.Outputs} x {l.Rank} after {l.Rank} x {l.Inputs}" : "skipped: " + l.Skipped));
+            table.AddRow("total", "", "", "", "", Format.Int(result.Layers.Sum(l => l.ParamsBefore)), Format.Int(result.Layers.Sum(l => l.ParamsAfter)),
+                Format.Int(result.Layers.Sum(l => l.MacsBefore ?? 0)), Format.Int(result.Layers.Sum(l => l.MacsAfter ?? 0)),
+                result.Layers.Any(l => l.MacsBefore == null) ? "MACs: Gemm and MatMul layers only" : "");
             ui.Console.Write(table);
+            ui.Console.WriteLine("Params: weights and bias. MACs: multiply-adds per sample (per row of a 2-D input), one per nonzero weight before, r (in + out) after.");
             if (training != null)
                 ui.Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Fine-tuned {0} epochs; kept epoch {1} (lowest validation loss).", training.Epochs.Count, training.BestEpoch));
             if (comparison != null)

@@ -20,7 +20,7 @@ namespace PrunedCodegen.Cli.Infrastructure
         public const int OutputRefused = 7;
         /// <summary>The generator cannot compile the model (unsupported op...): its diagnostic is printed.</summary>
         public const int UnsupportedModel = 8;
-        /// <summary>Nothing to prune: no layer with weights, or all excluded.</summary>
+        /// <summary>Nothing to prune or factorise: no layer with weights, all excluded, or (factorize) no layer where the rank saves MACs.</summary>
         public const int NothingToPrune = 9;
     }
 

@@ -20,13 +20,35 @@ namespace PrunedCodegen.Factorization
 
         /// <summary>Layer names (node or weight initializer); empty: every Gemm and MatMul layer where it pays.</summary>
         public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+
+        /// <summary>
+        /// Factorise only where r (in + out) is below the layer's nonzero weights (the default). Off, every eligible layer
+        /// is factorised at the rank chosen, even full rank: for tests, where full rank must reproduce the layer.
+        /// </summary>
+        internal bool OnlyWherePays { get; init; } = true;
     }
 
-    /// <summary>One layer's outcome: the rank kept, the energy it holds, and the weights before and after (or why it was left alone).</summary>
-    public sealed record LayerFactorization(string Name, string OpType, int Outputs, int Inputs, int FullRank, int Rank, double EnergyKept,
-        long NonzerosBefore, long WeightsAfter, string? Skipped)
+    /// <summary>
+    /// One layer's outcome: the rank kept, the energy it holds, and the weights before and after (or why it was left alone).
+    /// MACs are per sample (one row of a 2-D input), as <c>pcg inspect</c> counts them: before, one per nonzero weight
+    /// (what a sparse kernel runs; a dense layer's out x in); after, r (in + out) for the thin pair. A convolution's MACs
+    /// depend on its output size and are not counted here (null). Rank and EnergyKept are null for a layer that cannot
+    /// be factorised at all (a convolution, a shared weight...).
+    /// </summary>
+    public sealed record LayerFactorization(string Name, string OpType, int Outputs, int Inputs, int FullRank, int? Rank, double? EnergyKept,
+        long NonzerosBefore, long WeightsAfter, long Bias, string? Skipped)
     {
         public bool Factorized => Skipped == null;
+
+        /// <summary>Weights and bias before: every stored value, zeros included.</summary>
+        public long ParamsBefore => (long)Outputs * Inputs + Bias;
+
+        /// <summary>Weights and bias after: the two thin weights and the unchanged bias (the layer's own count if skipped).</summary>
+        public long ParamsAfter => Factorized ? WeightsAfter + Bias : ParamsBefore;
+
+        public long? MacsBefore => OpType == "Conv" ? null : NonzerosBefore;
+
+        public long? MacsAfter => OpType == "Conv" ? null : Factorized ? WeightsAfter : NonzerosBefore;
     }
 
     public sealed record FactorizeResult(OnnxModel Model, IReadOnlyList<LayerFactorization> Layers)
@@ -66,11 +88,12 @@ namespace PrunedCodegen.Factorization
                 if (!chosen) continue;
                 float[] w = layer.ReadMatrix();
                 long nonzeros = w.LongCount(v => v != 0f);
+                long bias = layer.Bias == null ? 0 : OnnxTensorData.ElementCount(layer.Bias);
                 int full = Math.Min(layer.Outputs, layer.Inputs);
                 string? reason = Ineligible(layer, consumers);
                 if (reason != null)
                 {
-                    reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, full, 1, nonzeros, nonzeros, reason));
+                    reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, null, null, nonzeros, nonzeros, bias, reason));
                     continue;
                 }
                 var svd = Matrix<double>.Build.Dense(layer.Outputs, layer.Inputs, (r, c) => w[r * layer.Inputs + c]).Svd(computeVectors: true);
@@ -78,14 +101,15 @@ namespace PrunedCodegen.Factorization
                 int rank = ChooseRank(s, options);
                 double energy = EnergyKept(s, rank);
                 long after = (long)rank * (layer.Inputs + layer.Outputs);
-                if (after >= nonzeros)
+                if (after >= nonzeros && options.OnlyWherePays)
                 {
-                    reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, rank, energy, nonzeros, after,
-                        string.Format(CultureInfo.InvariantCulture, "rank {0} needs {1} weights, not fewer than the layer's {2} nonzeros", rank, after, nonzeros)));
+                    reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, rank, energy, nonzeros, after, bias,
+                        string.Format(CultureInfo.InvariantCulture, "rank {0} does not reduce MACs ({0} x ({1} + {2}) = {3}, not below the layer's {4} nonzero weights)",
+                            rank, layer.Outputs, layer.Inputs, after, nonzeros)));
                     continue;
                 }
                 Replace(graph, layer, svd.U, s, svd.VT, rank, names);
-                reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, rank, energy, nonzeros, after, null));
+                reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, rank, energy, nonzeros, after, bias, null));
             }
             return new FactorizeResult(copy, reports);
         }

@@ -9,6 +9,7 @@ using PrunedCodegen.Evaluation;
 using PrunedCodegen.Factorization;
 using PrunedCodegen.Model;
 using PrunedCodegen.Onnx;
+using PrunedCodegen.Tests.Infrastructure;
 
 namespace PrunedCodegen.Cli.Tests.Pruning
 {
@@ -161,7 +162,7 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             var layer = Assert.Single(result.Layers);
             Assert.True(layer.Factorized, layer.Skipped);
             Assert.Equal(2, layer.Rank);
-            Assert.InRange(layer.EnergyKept, 1 - 1e-9, 1.0);
+            Assert.InRange(layer.EnergyKept!.Value, 1 - 1e-9, 1.0);
             byte[] before = OnnxWriter.Write(model), after = OnnxWriter.Write(result.Model);
             float[] x = Enumerable.Range(0, 18).Select(i => (float)Math.Sin(i)).ToArray();
             Assert.True(Ort.MaxAbsDifference(Ort.Run(before, x, 3, 6), Ort.Run(after, x, 3, 6)) < 1e-5);
@@ -170,6 +171,152 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             Assert.Equal(new[] { "MatMul", "MatMul", "Add" }, result.Model.Graph!.Nodes.Select(n => n.OpType).ToArray());
             Assert.Equal(30, w.Length); // the caller's model is untouched
             Assert.Equal(new long[] { 6, 5 }, wt.Dims.ToArray());
+        }
+
+        /// <summary>Singular values of <see cref="KnownSpectrumModel"/>: 8, 4, 2, ..., 1/64 (halving), so each rank's share is known in advance.</summary>
+        private static readonly double[] KnownSpectrum = Enumerable.Range(0, 10).Select(k => 8.0 / (1 << k)).ToArray();
+
+        /// <summary>Orthonormal columns by modified Gram-Schmidt on seeded random vectors (computed here, not by the SVD under test).</summary>
+        private static double[][] Orthonormal(int count, int length, int seed)
+        {
+            var random = new Random(seed);
+            var basis = new double[count][];
+            for (int k = 0; k < count; k++)
+            {
+                var v = Enumerable.Range(0, length).Select(_ => random.NextDouble() - 0.5).ToArray();
+                for (int j = 0; j < k; j++)
+                {
+                    double dot = v.Zip(basis[j], (a, b) => a * b).Sum();
+                    for (int i = 0; i < length; i++) v[i] -= dot * basis[j][i];
+                }
+                double norm = Math.Sqrt(v.Sum(x => x * x));
+                basis[k] = v.Select(x => x / norm).ToArray();
+            }
+            return basis;
+        }
+
+        /// <summary>
+        /// y = x W^T + b, Gemm(transB=1), W [12 out x 10 in] = sum_k s_k u_k v_k^T with <see cref="KnownSpectrum"/> and
+        /// orthonormal u, v: its SVD is known by construction.
+        /// </summary>
+        private static (OnnxModel Model, float[] W) KnownSpectrumModel()
+        {
+            var u = Orthonormal(10, 12, 1);
+            var v = Orthonormal(10, 10, 2);
+            var w = new float[120];
+            for (int o = 0; o < 12; o++)
+                for (int i = 0; i < 10; i++)
+                    w[o * 10 + i] = (float)Enumerable.Range(0, 10).Sum(k => KnownSpectrum[k] * u[k][o] * v[k][i]);
+            float[] b = Enumerable.Range(0, 12).Select(i => 0.1f * (i - 6)).ToArray();
+            var model = new ModelBuilder().Input("x", null, 10).Output("y", null, 12)
+                .Initializer("W", new long[] { 12, 10 }, w).Initializer("b", new long[] { 12 }, b)
+                .Node("Gemm", new[] { "x", "W", "b" }, new[] { "y" }, "fc", ModelBuilder.Int("transB", 1)).Model;
+            return (model, w);
+        }
+
+        [Fact]
+        public void The_reconstruction_error_is_the_dropped_energy_at_every_rank_and_full_rank_reproduces_the_layer()
+        {
+            var (model, w) = KnownSpectrumModel();
+            double total = KnownSpectrum.Sum(x => x * x);
+            double previous = double.PositiveInfinity;
+            for (int rank = 1; rank <= 10; rank++)
+            {
+                // OnlyWherePays off: ranks 6-10 do not save MACs on 12 x 10, but must still be exact truncations.
+                var result = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = rank, OnlyWherePays = false });
+                var layer = LayerFinder.Find(result.Model).Single(l => l.Node.OpType == "Gemm");
+                double error = RelativeSquaredError(w, Product(result.Model, layer));
+                double dropped = KnownSpectrum.Skip(rank).Sum(x => x * x) / total;
+                Assert.True(Math.Abs(error - dropped) <= 1e-3 * dropped + 1e-10, $"rank {rank}: error {error}, dropped energy {dropped}");
+                Assert.True(error < previous, $"rank {rank}: error {error} not below rank {rank - 1}'s {previous}");
+                previous = error;
+            }
+            Assert.True(previous < 1e-10, $"full rank: relative squared error {previous}");
+
+            // Independently of our own product: ONNX Runtime gives the same outputs for the full-rank pair as for the layer.
+            var full = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = 10, OnlyWherePays = false });
+            Assert.Equal(new[] { "MatMul", "Gemm" }, full.Model.Graph!.Nodes.Select(n => n.OpType).ToArray());
+            var random = new Random(3);
+            float[] x = Enumerable.Range(0, 7 * 10).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] before = Ort.Run(OnnxWriter.Write(model), x, 7, 10), after = Ort.Run(OnnxWriter.Write(full.Model), x, 7, 10);
+            Assert.True(Ort.MaxAbsDifference(before, after) < 1e-5, $"max difference {Ort.MaxAbsDifference(before, after)}");
+            // And at rank 3 they differ by about what the dropped 1 + 1/4 + ... of the spectrum allows, not by nothing.
+            var thin = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = 3 });
+            double rank3 = Ort.MaxAbsDifference(before, Ort.Run(OnnxWriter.Write(thin.Model), x, 7, 10));
+            Assert.InRange(rank3, 0.05, 1.2 * Math.Sqrt(10) * Math.Sqrt(KnownSpectrum.Skip(3).Sum(s => s * s)));
+        }
+
+        [Theory]
+        // Shares of the energy held by ranks 1..5: 64/85.33 = 0.750, 80/85.33 = 0.9375, 84/85.33 = 0.9844, 85/85.33 = 0.9961,
+        // 85.25/85.33 = 0.99903 (total 64 + 16 + 4 + 1 + 1/4 + ... + 1/4096 = 85.333).
+        [InlineData("0.7", 1)]
+        [InlineData("0.9", 2)]
+        [InlineData("0.95", 3)]
+        [InlineData("0.99", 4)]
+        [InlineData("0.999", 5)]
+        public void Energy_picks_the_fewest_singular_values_holding_the_share(string energy, int expectedRank)
+        {
+            string dir = Fixtures.TempDir();
+            string input = Path.Combine(dir, "known.onnx"), output = Path.Combine(dir, "thin.onnx");
+            File.WriteAllBytes(input, OnnxWriter.Write(KnownSpectrumModel().Model));
+            var r = PcgRunner.Run("factorize", input, "-o", output, "--energy", energy, "--json");
+            Assert.True(r.ExitCode == 0, r.Error);
+            var layer = Assert.Single(JsonDocument.Parse(r.Output).RootElement.GetProperty("layers").EnumerateArray());
+            Assert.Equal(expectedRank, layer.GetProperty("rank").GetInt32());
+            Assert.True(layer.GetProperty("factorized").GetBoolean());
+            // 12 x 10 with a 12-value bias: 132 params and 120 MACs before; r (10 + 12) weights and MACs after, plus the bias.
+            Assert.Equal(132, layer.GetProperty("paramsBefore").GetInt64());
+            Assert.Equal(120, layer.GetProperty("macsBefore").GetInt64());
+            Assert.Equal(expectedRank * 22 + 12, layer.GetProperty("paramsAfter").GetInt64());
+            Assert.Equal(expectedRank * 22, layer.GetProperty("macsAfter").GetInt64());
+            Assert.Equal(expectedRank, LayerFinder.Find(OnnxReader.Read(File.ReadAllBytes(output))).Single(l => l.Node.OpType == "Gemm").Inputs);
+        }
+
+        [Fact]
+        public void A_layer_is_factorised_only_below_its_break_even_rank()
+        {
+            // 12 x 10: rank 5 costs 5 x 22 = 110 MACs (< 120), rank 6 costs 132 (>= 120): nothing to factorise.
+            string dir = Fixtures.TempDir();
+            string input = Path.Combine(dir, "known.onnx");
+            File.WriteAllBytes(input, OnnxWriter.Write(KnownSpectrumModel().Model));
+            var five = PcgRunner.Run("factorize", input, "-o", Path.Combine(dir, "r5.onnx"), "--rank", "5");
+            Assert.True(five.ExitCode == 0, five.Error);
+            Assert.Contains("110", five.Output);
+            var six = PcgRunner.Run("factorize", input, "-o", Path.Combine(dir, "r6.onnx"), "--rank", "6");
+            Assert.Equal(ExitCodes.NothingToPrune, six.ExitCode);
+            Assert.Contains("skipped", six.Error + six.Output, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("rank 6 does not reduce MACs", six.Error);
+            Assert.False(File.Exists(Path.Combine(dir, "r6.onnx")));
+        }
+
+        [Fact]
+        public void The_generated_code_of_the_factorised_digits_MLP_matches_ONNX_Runtime_and_plans_the_pairs_as_dense_layers()
+        {
+            string output = Path.Combine(Fixtures.TempDir(), "thin.onnx");
+            var r = PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", output, "--energy", "0.95", "--json");
+            Assert.True(r.ExitCode == 0, r.Error);
+            int[] ranks = JsonDocument.Parse(r.Output).RootElement.GetProperty("layers").EnumerateArray()
+                .Where(l => l.GetProperty("factorized").GetBoolean()).Select(l => l.GetProperty("rank").GetInt32()).ToArray();
+            Assert.Equal(2, ranks.Length);
+
+            // The generator's code, Predict and PredictBatch, against ONNX Runtime on the whole test split.
+            byte[] bytes = File.ReadAllBytes(output);
+            var (pixels, labels) = Fixtures.TestSet();
+            var data = new Dataset(pixels, labels.Length, 64, labels);
+            using var compiled = CompiledModel.Compile(bytes, "thin.onnx");
+            float[] ort = Ort.Run(bytes, pixels, labels.Length, 64);
+            Assert.True(Ort.MaxAbsDifference(ort, compiled.Run(data)) < 1e-4, $"PredictBatch vs ORT: {Ort.MaxAbsDifference(ort, compiled.Run(data))}");
+            Assert.True(Ort.MaxAbsDifference(ort, compiled.RunOneByOne(data)) < 1e-4, $"Predict vs ORT: {Ort.MaxAbsDifference(ort, compiled.RunOneByOne(data))}");
+
+            // inspect: each pair is two dense layers (r x in, then out x r), each with a kernel of the generator's plan.
+            var inspect = PcgRunner.Run("inspect", output, "--json");
+            Assert.True(inspect.ExitCode == 0, inspect.Error);
+            var root = JsonDocument.Parse(inspect.Output).RootElement;
+            Assert.Equal(JsonValueKind.Null, root.GetProperty("planError").ValueKind);
+            var layers = root.GetProperty("layers").EnumerateArray()
+                .Select(l => (l.GetProperty("outputs").GetInt32(), l.GetProperty("inputs").GetInt32(), l.GetProperty("kernel").GetString())).ToArray();
+            Assert.Equal(new[] { (ranks[0], 64), (128, ranks[0]), (ranks[1], 128), (64, ranks[1]), (10, 64) }, layers.Select(l => (l.Item1, l.Item2)).ToArray());
+            Assert.All(layers, l => Assert.StartsWith("dense", l.Item3));
         }
 
         [Fact]
@@ -198,11 +345,30 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             var unknown = PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", output, "--rank", "4", "--layers", "fc9");
             Assert.Equal(ExitCodes.UnknownLayer, unknown.ExitCode);
             Assert.Contains("no layer named 'fc9'", unknown.Error);
-            // Rank 64 saves nothing anywhere: every layer is left alone, which is an error, not a copy of the input.
+            foreach (string energy in new[] { "0", "-0.5", "1.0001", "NaN" })
+                Assert.Equal(ExitCodes.ImpossibleSparsity, PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", output, "--energy", energy).ExitCode);
+            Assert.Equal(ExitCodes.ImpossibleSparsity, PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", output, "--rank", "-3").ExitCode);
+            Assert.Equal(ExitCodes.Usage, PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", output, "--rank", "two").ExitCode);
+            // Rank 64 saves nothing anywhere: every layer is left alone, which is "nothing to factorise" (9), not a copy of the input.
             var nothing = PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", output, "--rank", "64");
-            Assert.Equal(ExitCodes.ImpossibleSparsity, nothing.ExitCode);
+            Assert.Equal(ExitCodes.NothingToPrune, nothing.ExitCode);
             Assert.Contains("no layer was factorised", nothing.Error);
+            Assert.Contains("rank 64 does not reduce MACs", nothing.Error);
+            // Only convolutions asked for: nothing this command factorises.
+            var conv = PcgRunner.Run("factorize", Fixtures.CnnDenseModel, "-o", output, "--rank", "2", "--layers", "/0/Conv,/4/Conv");
+            Assert.Equal(ExitCodes.NothingToPrune, conv.ExitCode);
+            Assert.Contains("a convolution", conv.Error);
+            // No Gemm or MatMul at all.
+            string relu = Path.Combine(Fixtures.TempDir(), "relu.onnx");
+            File.WriteAllBytes(relu, new ModelBuilder().Input("x", null, 4).Output("y", null, 4).Node("Relu", new[] { "x" }, new[] { "y" }, "r").Build());
+            var none = PcgRunner.Run("factorize", relu, "-o", output, "--energy", "0.9");
+            Assert.Equal(ExitCodes.NothingToPrune, none.ExitCode);
+            Assert.Contains("no Gemm or MatMul layer", none.Error);
             Assert.False(File.Exists(output));
+            // An existing output is kept without --force.
+            File.WriteAllText(output, "keep me");
+            Assert.Equal(ExitCodes.OutputRefused, PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", output, "--rank", "4").ExitCode);
+            Assert.Equal("keep me", File.ReadAllText(output));
             string input = Path.Combine(Fixtures.TempDir(), "model.onnx");
             File.Copy(Fixtures.DenseModel, input);
             Assert.NotEqual(0, PcgRunner.Run("factorize", input, "-o", input, "--rank", "4", "--force").ExitCode);
