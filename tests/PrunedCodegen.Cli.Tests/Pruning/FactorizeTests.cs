@@ -273,6 +273,43 @@ namespace PrunedCodegen.Cli.Tests.Pruning
         }
 
         [Fact]
+        public void A_rank_multiple_rounds_the_energy_rank_down()
+        {
+            Assert.Equal(32, LowRankFactorizer.RoundDown(33, 16));
+            Assert.Equal(32, LowRankFactorizer.RoundDown(47, 16));
+            Assert.Equal(16, LowRankFactorizer.RoundDown(16, 16));
+            Assert.Equal(15, LowRankFactorizer.RoundDown(15, 16)); // under one vector: kept
+            Assert.Equal(40, LowRankFactorizer.RoundDown(47, 8));
+
+            // The known spectrum: energy 0.999 needs rank 5; rounded down to a multiple of 4 it is rank 4, which holds
+            // 85 of the 85.333 (0.99609).
+            string dir = Fixtures.TempDir();
+            string input = Path.Combine(dir, "known.onnx");
+            File.WriteAllBytes(input, OnnxWriter.Write(KnownSpectrumModel().Model));
+            var r = PcgRunner.Run("factorize", input, "-o", Path.Combine(dir, "thin.onnx"), "--energy", "0.999", "--rank-multiple", "4", "--json");
+            Assert.True(r.ExitCode == 0, r.Error);
+            var layer = Assert.Single(JsonDocument.Parse(r.Output).RootElement.GetProperty("layers").EnumerateArray());
+            Assert.Equal(4, layer.GetProperty("rank").GetInt32());
+            Assert.Equal(5, layer.GetProperty("energyRank").GetInt32());
+            double total = KnownSpectrum.Sum(x => x * x);
+            Assert.InRange(layer.GetProperty("energyKept").GetDouble(), 85 / total - 1e-6, 85 / total + 1e-6);
+
+            // The digits MLP at 0.95: every factorised rank is a multiple of 16, at most the energy's rank and within 16 of it.
+            var digits = PcgRunner.Run("factorize", Fixtures.DenseModel, "-o", Path.Combine(dir, "digits.onnx"), "--energy", "0.95", "--rank-multiple", "16", "--json");
+            Assert.True(digits.ExitCode == 0, digits.Error);
+            var factorised = JsonDocument.Parse(digits.Output).RootElement.GetProperty("layers").EnumerateArray().Where(l => l.GetProperty("factorized").GetBoolean()).ToArray();
+            Assert.NotEmpty(factorised);
+            foreach (var l in factorised)
+            {
+                int rank = l.GetProperty("rank").GetInt32(), asked = l.GetProperty("energyRank").GetInt32();
+                Assert.True(rank % 16 == 0 && rank <= asked && asked < rank + 16, $"rank {rank} for energy rank {asked}");
+            }
+
+            Assert.Equal(ExitCodes.Usage, PcgRunner.Run("factorize", input, "-o", Path.Combine(dir, "a.onnx"), "--energy", "0.9", "--rank-multiple", "0").ExitCode);
+            Assert.Equal(ExitCodes.Usage, PcgRunner.Run("factorize", input, "-o", Path.Combine(dir, "b.onnx"), "--rank", "3", "--rank-multiple", "4").ExitCode);
+        }
+
+        [Fact]
         public void A_layer_is_factorised_only_below_its_break_even_rank()
         {
             // 12 x 10: rank 5 costs 5 x 22 = 110 MACs (< 120), rank 6 costs 132 (>= 120): nothing to factorise.
