@@ -220,12 +220,20 @@ namespace PrunedCodegen.Factorization
             graph.Nodes.Insert(graph.Nodes.IndexOf(layer.Node), node);
             layer.Node.Inputs[0] = hidden;
             layer.WriteMatrix(second, outputs, rank);
-            // Older exporters also list initializers as graph inputs, with their shape: keep that shape true.
+            // Older exporters (IR 3, where initializers must be graph inputs) also list initializers as graph inputs, with
+            // their shape: keep that shape true, and list the new weight beside it.
             var listed = graph.Inputs.FirstOrDefault(v => v.Name == layer.Weight.Name);
-            if (listed?.Shape != null)
+            if (listed != null)
             {
-                listed.Shape.Clear();
-                foreach (long d in layer.Weight.Dims) listed.Shape.Add(new OnnxDim { Value = d });
+                if (listed.Shape != null)
+                {
+                    listed.Shape.Clear();
+                    foreach (long d in layer.Weight.Dims) listed.Shape.Add(new OnnxDim { Value = d });
+                }
+                var thin = new OnnxValueInfo { Name = weightName, TypeKind = "tensor", ElementType = OnnxDataType.Float, Shape = new List<OnnxDim>() };
+                thin.Shape.Add(new OnnxDim { Value = inputs });
+                thin.Shape.Add(new OnnxDim { Value = rank });
+                graph.Inputs.Insert(graph.Inputs.IndexOf(listed), thin);
             }
         }
 

@@ -357,6 +357,59 @@ namespace PrunedCodegen.Cli.Tests.Pruning
         }
 
         [Fact]
+        public void Gemm_without_transB_and_with_alpha_beta_keeps_its_outputs_at_full_rank()
+        {
+            // y = 0.5 x W + 2 b, W stored [in 10 x out 12] (transB=0): the pair must keep alpha and beta where they act.
+            var (known, w) = KnownSpectrumModel();
+            var stored = new float[120];
+            for (int o = 0; o < 12; o++)
+                for (int i = 0; i < 10; i++)
+                    stored[i * 12 + o] = w[o * 10 + i];
+            var b = OnnxTensorData.ToFloats(known.Graph!.Initializers.Single(t => t.Name == "b"));
+            var model = new ModelBuilder().Input("x", null, 10).Output("y", null, 12)
+                .Initializer("W", new long[] { 10, 12 }, stored).Initializer("b", new long[] { 12 }, b)
+                .Node("Gemm", new[] { "x", "W", "b" }, new[] { "y" }, "fc", ModelBuilder.Float("alpha", 0.5f), ModelBuilder.Float("beta", 2f)).Model;
+            var random = new Random(4);
+            float[] x = Enumerable.Range(0, 5 * 10).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] before = Ort.Run(OnnxWriter.Write(model), x, 5, 10);
+            var full = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = 10, OnlyWherePays = false });
+            Assert.True(Ort.MaxAbsDifference(before, Ort.Run(OnnxWriter.Write(full.Model), x, 5, 10)) < 1e-5);
+            // Rank 4 misses by the dropped 1/2 + 1/4 + ... of the spectrum: a difference, but a bounded one.
+            var thin = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = 4 });
+            Assert.True(Assert.Single(thin.Layers).Factorized);
+            double diff = Ort.MaxAbsDifference(before, Ort.Run(OnnxWriter.Write(thin.Model), x, 5, 10));
+            Assert.InRange(diff, 1e-3, 0.5 * Math.Sqrt(10) * Math.Sqrt(KnownSpectrum.Skip(4).Sum(v => v * v)) * 1.01);
+        }
+
+        [Fact]
+        public void An_IR3_model_that_lists_its_weights_as_graph_inputs_still_loads_in_ONNX_Runtime()
+        {
+            // Older exporters (IR 3) list every initializer among the graph inputs; the new thin weight must be listed too.
+            var (model, _) = KnownSpectrumModel();
+            model.IrVersion = 3;
+            model.OpsetImports[0].Version = 8;
+            foreach (var t in model.Graph!.Initializers)
+            {
+                var info = new OnnxValueInfo { Name = t.Name, TypeKind = "tensor", ElementType = OnnxDataType.Float, Shape = new() };
+                foreach (long d in t.Dims) info.Shape.Add(new OnnxDim { Value = d });
+                model.Graph.Inputs.Add(info);
+            }
+            var random = new Random(6);
+            float[] x = Enumerable.Range(0, 3 * 10).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            var full = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = 10, OnlyWherePays = false });
+            byte[] bytes = OnnxWriter.Write(full.Model);
+            Assert.True(Ort.MaxAbsDifference(Ort.Run(OnnxWriter.Write(model), x, 3, 10), Ort.Run(bytes, x, 3, 10)) < 1e-5);
+            var listed = full.Model.Graph!.Inputs.Select(v => v.Name).ToHashSet();
+            Assert.All(full.Model.Graph.Initializers, t => Assert.Contains(t.Name, listed));
+            // And every listed shape is the initializer's.
+            foreach (var t in full.Model.Graph.Initializers)
+                Assert.Equal(t.Dims.ToArray(), full.Model.Graph.Inputs.Single(v => v.Name == t.Name).Shape!.Select(d => d.Value ?? -1).ToArray());
+            // The generator still sees one input (the listed weights are constants) and agrees with ONNX Runtime.
+            using var compiled = CompiledModel.Compile(bytes, "ir3.onnx");
+            Assert.True(Ort.MaxAbsDifference(Ort.Run(bytes, x, 3, 10), compiled.Run(new Dataset(x, 3, 10, null))) < 1e-4);
+        }
+
+        [Fact]
         public void RankForEnergy_takes_the_fewest_values_reaching_the_share()
         {
             // 64 equal values: each holds 1/64 of the energy, so a share e needs ceil(64 e) of them.
