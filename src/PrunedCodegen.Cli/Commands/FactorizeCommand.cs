@@ -32,6 +32,10 @@ namespace PrunedCodegen.Cli.Commands
                     "(16 floats with AVX-512, 8 with AVX2): on the digits MLP rank 16 ran 1.97x dense and rank 17 1.60x. Default 1: no rounding.",
                 DefaultValueFactory = _ => 1,
             };
+            var conv = new Option<bool>("--conv")
+            {
+                Description = "Also factorise convolutions (group 1) across channels: a conv of r filters with the original window, then a 1x1 conv with the bias.",
+            };
             var layers = new Option<string[]>("--layers") { Description = "Layers to factorise (node or weight names; repeat or separate with commas). Default: every Gemm and MatMul layer where it saves weights.", AllowMultipleArgumentsPerToken = true };
             var data = new Option<string?>("--data") { Description = "Test samples (.csv or .npy, as for evaluate): accuracy of both models and Predict timed against the original." };
             var labels = new Option<string?>("--labels") { Description = "Labels of --data in their own file (.csv or .npy)." };
@@ -47,6 +51,7 @@ namespace PrunedCodegen.Cli.Commands
                 "x -> A x (A = sqrt(S_r) V_r^T, r x in) -> B (A x) (B = U_r sqrt(S_r), out x r), bias and activation unchanged.\n" +
                 "Rank r per layer from --rank, or from --energy (the share of sum(s_i^2) kept; the Frobenius error is the rest),\n" +
                 "optionally rounded down to a multiple of --rank-multiple (16 suits AVX-512: rank 33 costs what 48 would).\n" +
+                "With --conv, convolutions too, across channels (r filters with the original window, then a 1x1 conv).\n" +
                 "A layer is factorised only where r (in + out) is below its nonzero weights. With --finetune-epochs the thin layers\n" +
                 "are fine-tuned on --train-data (training options as for pcg finetune, --lr-schedule for its --schedule); with\n" +
                 "--data both models are evaluated with the generated code and Predict is timed against the original.\n" +
@@ -56,7 +61,7 @@ namespace PrunedCodegen.Cli.Commands
                 "  pcg factorize model.onnx -o thin.onnx --rank 16 --layers fc1,fc2\n" +
                 "  pcg factorize model.onnx -o thin.onnx --energy 0.95 --rank-multiple 16 --data test.csv\n" +
                 "  pcg factorize model.onnx -o thin.onnx --energy 0.9 --finetune-epochs 5 --train-data train.csv --data test.csv")
-            { model, output, rank, energy, rankMultiple, layers, data, labels, labelColumn, finetuneEpochs, trainData, seed, force, json };
+            { model, output, rank, energy, rankMultiple, conv, layers, data, labels, labelColumn, finetuneEpochs, trainData, seed, force, json };
             training.AddTo(command);
             command.SetAction(parse => PcgApp.Guard(ui, () =>
             {
@@ -74,7 +79,7 @@ namespace PrunedCodegen.Cli.Commands
                 if (epochs == 0 && trainPath != null) throw new UserErrorException(ExitCodes.Usage, "--train-data is only read with --finetune-epochs above 0");
                 var options = new FactorizeOptions
                 {
-                    Rank = r, Energy = e, RankMultiple = multiple,
+                    Rank = r, Energy = e, RankMultiple = multiple, Convolutions = parse.GetValue(conv),
                     Layers = (parse.GetValue(layers) ?? System.Array.Empty<string>()).SelectMany(v => v.Split(',')).Select(v => v.Trim()).Where(v => v.Length > 0).ToArray(),
                 };
                 (string, string?, TrainingOptions, LossChoice)? fit = epochs == 0 ? null : (trainPath!, parse.GetValue(training.Labels), training.Bind(parse, epochs, parse.GetValue(seed)), training.BindLoss(parse));
@@ -134,11 +139,12 @@ namespace PrunedCodegen.Cli.Commands
                     layers = result.Layers.Select(l => new
                     {
                         l.Name, l.OpType, l.Outputs, l.Inputs, l.FullRank, l.Rank, l.EnergyRank, l.EnergyKept, l.NonzerosBefore, l.WeightsAfter,
-                        l.ParamsBefore, l.ParamsAfter, l.MacsBefore, l.MacsAfter, l.Factorized, l.Skipped,
+                        l.ParamsBefore, l.ParamsAfter, l.MacsBefore, l.MacsAfter, l.MacsPer, l.Factorized, l.Skipped,
                     }),
                     weightsBefore = result.NonzerosBefore, weightsAfter = result.WeightsAfter,
                     paramsBefore = result.Layers.Sum(l => l.ParamsBefore), paramsAfter = result.Layers.Sum(l => l.ParamsAfter),
-                    macsBefore = result.Layers.Sum(l => l.MacsBefore ?? 0), macsAfter = result.Layers.Sum(l => l.MacsAfter ?? 0),
+                    // Per-sample MACs of the Gemm and MatMul layers (a conv's are per output position, in its own row).
+                    macsBefore = result.Layers.Where(l => l.OpType != "Conv").Sum(l => l.MacsBefore), macsAfter = result.Layers.Where(l => l.OpType != "Conv").Sum(l => l.MacsAfter),
                     finetune = training == null ? null : FineTuning.Summary(training),
                     evaluation = comparison == null ? null : new
                     {
@@ -160,13 +166,13 @@ namespace PrunedCodegen.Cli.Commands
             foreach (var l in result.Layers)
                 table.AddRow(Markup.Escape(l.Name), l.OpType, $"{l.Outputs} x {l.Inputs}", l.Rank is int kept ? $"{kept} / {l.FullRank}" + (l.EnergyRank is int asked && asked != kept ? $" (energy: {asked})" : "") : "-",
                     l.EnergyKept is double e ? Format.Percent(e) : "-", Format.Int(l.ParamsBefore), l.Factorized ? Format.Int(l.ParamsAfter) : "-",
-                    l.MacsBefore is long m ? Format.Int(m) : "-", l.Factorized ? Format.Int(l.MacsAfter!.Value) : "-",
+                    Macs(l, l.MacsBefore), l.Factorized ? Macs(l, l.MacsAfter) : "-",
                     Markup.Escape(l.Factorized ? $"{l.Outputs} x {l.Rank} after {l.Rank} x {l.Inputs}" : "skipped: " + l.Skipped));
             table.AddRow("total", "", "", "", "", Format.Int(result.Layers.Sum(l => l.ParamsBefore)), Format.Int(result.Layers.Sum(l => l.ParamsAfter)),
-                Format.Int(result.Layers.Sum(l => l.MacsBefore ?? 0)), Format.Int(result.Layers.Sum(l => l.MacsAfter ?? 0)),
-                result.Layers.Any(l => l.MacsBefore == null) ? "MACs: Gemm and MatMul layers only" : "");
+                Format.Int(result.Layers.Where(l => l.OpType != "Conv").Sum(l => l.MacsBefore)), Format.Int(result.Layers.Where(l => l.OpType != "Conv").Sum(l => l.MacsAfter)),
+                result.Layers.Any(l => l.OpType == "Conv") ? "MACs: Gemm and MatMul layers only" : "");
             ui.Console.Write(table);
-            ui.Console.WriteLine("Params: weights and bias. MACs: multiply-adds per sample (per row of a 2-D input), one per nonzero weight before, r (in + out) after.");
+            ui.Console.WriteLine("Params: weights and bias. MACs: multiply-adds per sample (per row of a 2-D input; a conv's per output position, /pos), one per nonzero weight before, r (in + out) after.");
             if (training != null)
                 ui.Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Fine-tuned {0} epochs; kept epoch {1} (lowest validation loss).", training.Epochs.Count, training.BestEpoch));
             if (comparison != null)
@@ -180,6 +186,8 @@ namespace PrunedCodegen.Cli.Commands
                 Format.Int(result.NonzerosBefore), Format.Int(result.WeightsAfter), output, Format.Int(bytes.Length), seconds));
             return ExitCodes.Success;
         }
+
+        private static string Macs(LayerFactorization layer, long macs) => Format.Int(macs) + (layer.OpType == "Conv" ? " /pos" : "");
 
         private sealed record Comparison(EvaluationReport Before, EvaluationReport After, double OriginalNs, double FactorizedNs, double SpeedUp);
 

@@ -76,7 +76,7 @@ namespace PrunedCodegen.Cli.Commands
                 ui.Console.WriteLine("Kernel and ns: the generator's cost model for one single-sample Predict (an estimate, not a measurement).");
             if (spectra.Count > 0)
             {
-                var lowRank = new Table().Title("low-rank: the rank holding each share of the spectrum's energy (pcg factorize --energy), and its weights");
+                var lowRank = new Table().Title("low-rank: the rank holding each share of the spectrum's energy (pcg factorize --energy; convolutions with --conv), and its weights");
                 foreach (var c in new[] { "layer", "shape (out x in)", "nonzero weights", "full rank" }.Concat(EnergyLevels.Select(e => Format.Percent(e))))
                     lowRank.AddColumn(c);
                 foreach (var x in spectra)
@@ -95,9 +95,10 @@ namespace PrunedCodegen.Cli.Commands
             public int RankAt(double energy) => LowRankFactorizer.RankForEnergy(Values, energy);
         }
 
-        /// <summary>The singular values of every Gemm and MatMul layer (convolutions are not factorised).</summary>
+        /// <summary>The singular values of every Gemm and MatMul layer, and of every group-1 convolution's [filters x fan-in] matrix (pcg factorize --conv).</summary>
         private static System.Collections.Generic.List<Spectrum> Spectra(Onnx.OnnxModel model) =>
-            LayerFinder.Find(model).Where(l => l.Node.OpType != "Conv" && System.Math.Min(l.Outputs, l.Inputs) >= 1)
+            LayerFinder.Find(model).Where(l => System.Math.Min(l.Outputs, l.Inputs) >= 1
+                    && !(l.Node.OpType == "Conv" && l.Node.Attributes.Any(a => a.Name == "group" && a.I != 1)))
                 .Select(l => new Spectrum(l.Name, l.Outputs, l.Inputs, l.ReadMatrix().LongCount(w => w != 0f), LowRankFactorizer.Spectrum(l)))
                 .ToList();
     }

@@ -26,6 +26,13 @@ namespace PrunedCodegen.Factorization
         /// </summary>
         public int RankMultiple { get; init; } = 1;
 
+        /// <summary>
+        /// Also factorise convolutions (group 1) across channels: W [out, in, kh, kw] seen as [out x in kh kw] becomes a conv of
+        /// r filters with the original window, strides, pads and dilations, then a 1x1 conv of the out filters (with the bias).
+        /// Off by default, so that a model's convolutions change only when asked.
+        /// </summary>
+        public bool Convolutions { get; init; }
+
         /// <summary>Layer names (node or weight initializer); empty: every Gemm and MatMul layer where it pays.</summary>
         public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
 
@@ -39,9 +46,9 @@ namespace PrunedCodegen.Factorization
     /// <summary>
     /// One layer's outcome: the rank kept, the energy it holds, and the weights before and after (or why it was left alone).
     /// MACs are per sample (one row of a 2-D input), as <c>pcg inspect</c> counts them: before, one per nonzero weight
-    /// (what a sparse kernel runs; a dense layer's out x in); after, r (in + out) for the thin pair. A convolution's MACs
-    /// depend on its output size and are not counted here (null). Rank and EnergyKept are null for a layer that cannot
-    /// be factorised at all (a convolution, a shared weight...).
+    /// (what a sparse kernel runs; a dense layer's out x in); after, r (in + out) for the thin pair. A convolution's are
+    /// per output position (<see cref="MacsPer"/>): multiply by its output's height x width for a sample. Rank and
+    /// EnergyKept are null for a layer that cannot be factorised at all (a grouped convolution, a shared weight...).
     /// </summary>
     public sealed record LayerFactorization(string Name, string OpType, int Outputs, int Inputs, int FullRank, int? Rank, double? EnergyKept,
         long NonzerosBefore, long WeightsAfter, long Bias, string? Skipped)
@@ -57,9 +64,12 @@ namespace PrunedCodegen.Factorization
         /// <summary>Weights and bias after: the two thin weights and the unchanged bias (the layer's own count if skipped).</summary>
         public long ParamsAfter => Factorized ? WeightsAfter + Bias : ParamsBefore;
 
-        public long? MacsBefore => OpType == "Conv" ? null : NonzerosBefore;
+        public long MacsBefore => NonzerosBefore;
 
-        public long? MacsAfter => OpType == "Conv" ? null : Factorized ? WeightsAfter : NonzerosBefore;
+        public long MacsAfter => Factorized ? WeightsAfter : NonzerosBefore;
+
+        /// <summary>What the MACs count: "sample" (Gemm, MatMul) or "output position" (Conv).</summary>
+        public string MacsPer => OpType == "Conv" ? "output position" : "sample";
     }
 
     public sealed record FactorizeResult(OnnxModel Model, IReadOnlyList<LayerFactorization> Layers)
@@ -73,6 +83,8 @@ namespace PrunedCodegen.Factorization
     /// A = sqrt(S_r) V_r^T [r x in] and B = U_r sqrt(S_r) [out x r] (the square root splits the scale evenly, which
     /// keeps both factors well conditioned for fine-tuning). The model gains a MatMul (x times A^T) before the layer, and
     /// the layer keeps its op, attributes, bias and output with B as its weight, so everything after it is untouched.
+    /// A convolution (with <see cref="FactorizeOptions.Convolutions"/>) is factorised across channels the same way: a conv
+    /// of r filters A with the original window, then the layer as a 1x1 conv with B, its bias and its output.
     /// By Eckart-Young, ||W - BA||_F^2 is the sum of the dropped singular values squared: the least any rank-r matrix
     /// can miss by. A layer is factorised only where it pays: r (in + out) below its nonzero weights (a pruned layer
     /// counts its nonzeros, so sparsity is never traded for more weights).
@@ -101,7 +113,7 @@ namespace PrunedCodegen.Factorization
                 long nonzeros = w.LongCount(v => v != 0f);
                 long bias = layer.Bias == null ? 0 : OnnxTensorData.ElementCount(layer.Bias);
                 int full = Math.Min(layer.Outputs, layer.Inputs);
-                string? reason = Ineligible(layer, consumers);
+                string? reason = Ineligible(layer, consumers, options);
                 if (reason != null)
                 {
                     reports.Add(new LayerFactorization(layer.Name, layer.Node.OpType, layer.Outputs, layer.Inputs, full, null, null, nonzeros, nonzeros, bias, reason));
@@ -174,10 +186,12 @@ namespace PrunedCodegen.Factorization
         }
 
         /// <summary>Why a layer cannot be factorised, or null when it can.</summary>
-        private static string? Ineligible(PrunableLayer layer, Dictionary<string, List<OnnxNode>> consumers)
+        private static string? Ineligible(PrunableLayer layer, Dictionary<string, List<OnnxNode>> consumers, FactorizeOptions options)
         {
-            if (layer.Node.OpType == "Conv")
-                return "a convolution (only Gemm and MatMul layers are factorised)";
+            if (layer.Node.OpType == "Conv" && !options.Convolutions)
+                return "a convolution (--conv factorises convolutions across channels)";
+            if (layer.Node.OpType == "Conv" && layer.Node.Attributes.FirstOrDefault(a => a.Name == "group") is { } group && group.I != 1)
+                return $"a grouped convolution (group {group.I.ToString(CultureInfo.InvariantCulture)}): only group 1 is factorised";
             if (layer.Node.OpType == "Gemm" && layer.Node.Attributes.Any(a => a.Name == "transA" && a.I != 0))
                 return "Gemm with transA=1 (its input is transposed)";
             if (consumers.TryGetValue(layer.Weight.Name, out var readers) && readers.Count > 1)
@@ -190,13 +204,15 @@ namespace PrunedCodegen.Factorization
         private static void Replace(OnnxGraph graph, PrunableLayer layer, Matrix<double> u, double[] s, Matrix<double> vt, int rank, HashSet<string> names)
         {
             int outputs = layer.Outputs, inputs = layer.Inputs;
-            // The new first layer, stored as MatMul reads it: A^T [inputs x rank], A = sqrt(S_r) V_r^T.
+            bool conv = layer.Node.OpType == "Conv";
+            // The new first layer A = sqrt(S_r) V_r^T [rank x inputs]. A MatMul reads it transposed, [inputs x rank]; a conv
+            // reads it as it is, [rank filters, in channels, kh, kw] (a filter's fan-in is a row of V^T, in the layer's order).
             var first = new float[inputs * rank];
             for (int k = 0; k < rank; k++)
             {
                 double scale = Math.Sqrt(s[k]);
                 for (int j = 0; j < inputs; j++)
-                    first[j * rank + k] = (float)(scale * vt[k, j]);
+                    first[conv ? k * inputs + j : j * rank + k] = (float)(scale * vt[k, j]);
             }
             // The layer's new weight, row-major [outputs x rank]: B = U_r sqrt(S_r).
             var second = new float[outputs * rank];
@@ -207,11 +223,12 @@ namespace PrunedCodegen.Factorization
             string weightName = Unique(names, layer.Weight.Name + "_lowrank");
             string hidden = Unique(names, layer.Node.Outputs[0] + "_lowrank");
             var tensor = new OnnxTensor { Name = weightName, DataType = OnnxDataType.Float };
-            TensorWriting.SetFloats(tensor, first, new long[] { inputs, rank });
+            long[] firstDims = conv ? layer.Weight.Dims.Select((d, i) => i == 0 ? rank : d).ToArray() : new long[] { inputs, rank };
+            TensorWriting.SetFloats(tensor, first, firstDims);
             graph.Initializers.Add(tensor);
             var node = new OnnxNode
             {
-                OpType = "MatMul",
+                OpType = layer.Node.OpType == "Conv" ? "Conv" : "MatMul",
                 Name = layer.Node.Name.Length > 0 ? Unique(names, layer.Node.Name + "_lowrank") : "",
             };
             node.Inputs.Add(layer.Node.Inputs[0]);
@@ -219,7 +236,18 @@ namespace PrunedCodegen.Factorization
             node.Outputs.Add(hidden);
             graph.Nodes.Insert(graph.Nodes.IndexOf(layer.Node), node);
             layer.Node.Inputs[0] = hidden;
-            layer.WriteMatrix(second, outputs, rank);
+            if (conv)
+            {
+                // The first conv takes the window (kernel_shape, strides, pads, dilations, auto_pad); the layer becomes a 1x1
+                // conv over the r channels with its bias and output, every attribute at its default.
+                node.Attributes.AddRange(layer.Node.Attributes);
+                layer.Node.Attributes.Clear();
+                TensorWriting.SetFloats(layer.Weight, second, layer.Weight.Dims.Select((d, i) => i == 0 ? outputs : i == 1 ? rank : 1L).ToArray());
+            }
+            else
+            {
+                layer.WriteMatrix(second, outputs, rank);
+            }
             // Older exporters (IR 3, where initializers must be graph inputs) also list initializers as graph inputs, with
             // their shape: keep that shape true, and list the new weight beside it.
             var listed = graph.Inputs.FirstOrDefault(v => v.Name == layer.Weight.Name);
@@ -231,8 +259,7 @@ namespace PrunedCodegen.Factorization
                     foreach (long d in layer.Weight.Dims) listed.Shape.Add(new OnnxDim { Value = d });
                 }
                 var thin = new OnnxValueInfo { Name = weightName, TypeKind = "tensor", ElementType = OnnxDataType.Float, Shape = new List<OnnxDim>() };
-                thin.Shape.Add(new OnnxDim { Value = inputs });
-                thin.Shape.Add(new OnnxDim { Value = rank });
+                foreach (long d in firstDims) thin.Shape.Add(new OnnxDim { Value = d });
                 graph.Inputs.Insert(graph.Inputs.IndexOf(listed), thin);
             }
         }

@@ -409,6 +409,94 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             Assert.True(Ort.MaxAbsDifference(Ort.Run(bytes, x, 3, 10), compiled.Run(new Dataset(x, 3, 10, null))) < 1e-4);
         }
 
+        /// <summary>
+        /// Conv x [N, 2, 7, 7] -> [N, 12, 4, 4] (3x3 window, stride 2, pad 1, bias), W [12, 2, 3, 3] = sum_k s_k u_k v_k^T over
+        /// its [12 x 18] matrix with singular values 8, 4, ..., 8/2^11 (known by construction, as for the dense layer).
+        /// </summary>
+        private static (OnnxModel Model, float[] W, double[] Spectrum) KnownSpectrumConv(long group = 1)
+        {
+            double[] spectrum = Enumerable.Range(0, 12).Select(k => 8.0 / (1 << k)).ToArray();
+            var u = Orthonormal(12, 12, 7);
+            var v = Orthonormal(12, 18, 8);
+            var w = new float[12 * 18];
+            for (int o = 0; o < 12; o++)
+                for (int i = 0; i < 18; i++)
+                    w[o * 18 + i] = (float)Enumerable.Range(0, 12).Sum(k => spectrum[k] * u[k][o] * v[k][i]);
+            float[] b = Enumerable.Range(0, 12).Select(i => 0.05f * i).ToArray();
+            long inChannels = 2 / group;
+            var model = new ModelBuilder().Input("x", null, 2, 7, 7).Output("y", null, 12, 4, 4)
+                .Initializer("W", new long[] { 12, inChannels, 3, 3 }, group == 1 ? w : w.Take(12 * 9).ToArray()).Initializer("b", new long[] { 12 }, b)
+                .Node("Conv", new[] { "x", "W", "b" }, new[] { "y" }, "conv", ModelBuilder.Ints("kernel_shape", 3, 3), ModelBuilder.Ints("strides", 2, 2),
+                    ModelBuilder.Ints("pads", 1, 1, 1, 1), ModelBuilder.Int("group", group)).Model;
+            return (model, w, spectrum);
+        }
+
+        [Fact]
+        public void A_conv_is_factorised_across_channels_with_the_dropped_energy_as_its_error_and_exact_at_full_rank()
+        {
+            var (model, w, spectrum) = KnownSpectrumConv();
+            var random = new Random(9);
+            float[] x = Enumerable.Range(0, 3 * 2 * 7 * 7).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] before = Ort.RunShaped(OnnxWriter.Write(model), x, 3, 2, 7, 7);
+
+            var full = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = 12, Convolutions = true, OnlyWherePays = false });
+            var nodes = full.Model.Graph!.Nodes;
+            Assert.Equal(new[] { "Conv", "Conv" }, nodes.Select(n => n.OpType).ToArray());
+            Assert.Contains(nodes[0].Attributes, a => a.Name == "strides");
+            Assert.Empty(nodes[1].Attributes);
+            Assert.True(Ort.MaxAbsDifference(before, Ort.RunShaped(OnnxWriter.Write(full.Model), x, 3, 2, 7, 7)) < 1e-5);
+
+            double total = spectrum.Sum(v => v * v);
+            foreach (int rank in new[] { 1, 3, 6 })
+            {
+                var result = LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = rank, Convolutions = true });
+                Assert.True(Assert.Single(result.Layers).Factorized);
+                var graph = result.Model.Graph!;
+                float[] a = OnnxTensorData.ToFloats(graph.Initializers.Single(t => t.Name == graph.Nodes[0].Inputs[1]));
+                var bTensor = graph.Initializers.Single(t => t.Name == graph.Nodes[1].Inputs[1]);
+                Assert.Equal(new long[] { rank, 2, 3, 3 }, graph.Initializers.Single(t => t.Name == graph.Nodes[0].Inputs[1]).Dims.ToArray());
+                Assert.Equal(new long[] { 12, rank, 1, 1 }, bTensor.Dims.ToArray());
+                float[] b = OnnxTensorData.ToFloats(bTensor);
+                var product = new double[12, 18];
+                for (int o = 0; o < 12; o++)
+                    for (int i = 0; i < 18; i++)
+                        for (int k = 0; k < rank; k++)
+                            product[o, i] += (double)b[o * rank + k] * a[k * 18 + i];
+                double error = RelativeSquaredError(w, product), dropped = spectrum.Skip(rank).Sum(v => v * v) / total;
+                Assert.True(Math.Abs(error - dropped) <= 1e-3 * dropped + 1e-10, $"rank {rank}: error {error}, dropped {dropped}");
+                // The generated code of the factorised conv agrees with ONNX Runtime on it.
+                byte[] bytes = OnnxWriter.Write(result.Model);
+                using var compiled = CompiledModel.Compile(bytes, "conv.onnx");
+                Assert.True(Ort.MaxAbsDifference(Ort.RunShaped(bytes, x, 3, 2, 7, 7), compiled.Run(new Dataset(x, 3, 2 * 7 * 7, null))) < 1e-4);
+            }
+
+            // Without Convolutions (pcg factorize without --conv) and for a grouped conv, the layer is left alone.
+            Assert.Contains("--conv", Assert.Single(LowRankFactorizer.Factorize(model, new FactorizeOptions { Rank = 3 }).Layers).Skipped);
+            var grouped = LowRankFactorizer.Factorize(KnownSpectrumConv(group: 2).Model, new FactorizeOptions { Rank = 3, Convolutions = true });
+            Assert.Contains("grouped", Assert.Single(grouped.Layers).Skipped);
+        }
+
+        [Fact]
+        public void The_factorised_digits_CNN_runs_in_the_generated_code_as_ONNX_Runtime_runs_it()
+        {
+            string output = Path.Combine(Fixtures.TempDir(), "cnn.onnx");
+            var r = PcgRunner.Run("factorize", Fixtures.CnnDenseModel, "-o", output, "--rank", "8", "--conv", "--json");
+            Assert.True(r.ExitCode == 0, r.Error);
+            var layers = JsonDocument.Parse(r.Output).RootElement.GetProperty("layers").EnumerateArray().ToArray();
+            // 16 x 9 at rank 8 needs 200 > 144 weights: skipped; 32 x 144 at rank 8: 1,408 of 4,608 per output position.
+            Assert.False(layers[0].GetProperty("factorized").GetBoolean());
+            Assert.True(layers[1].GetProperty("factorized").GetBoolean());
+            Assert.Equal(1408, layers[1].GetProperty("macsAfter").GetInt64());
+            Assert.Equal("output position", layers[1].GetProperty("macsPer").GetString());
+            byte[] bytes = File.ReadAllBytes(output);
+            var (pixels, labels) = Fixtures.TestSet();
+            using var compiled = CompiledModel.Compile(bytes, "cnn.onnx");
+            var data = new Dataset(pixels, labels.Length, 64, labels);
+            float[] ort = Ort.RunShaped(bytes, pixels, labels.Length, 1, 8, 8);
+            Assert.True(Ort.MaxAbsDifference(ort, compiled.Run(data)) < 1e-4, $"PredictBatch vs ORT: {Ort.MaxAbsDifference(ort, compiled.Run(data))}");
+            Assert.True(Ort.MaxAbsDifference(ort, compiled.RunOneByOne(data)) < 1e-4, $"Predict vs ORT: {Ort.MaxAbsDifference(ort, compiled.RunOneByOne(data))}");
+        }
+
         [Fact]
         public void RankForEnergy_takes_the_fewest_values_reaching_the_share()
         {
