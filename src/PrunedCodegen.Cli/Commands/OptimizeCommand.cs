@@ -5,10 +5,10 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using PrunedCodegen.Cli.Charts;
 using PrunedCodegen.Cli.Infrastructure;
 using PrunedCodegen.Cli.Tuning;
 using PrunedCodegen.Evaluation;
-using ScottPlot;
 using Spectre.Console;
 
 namespace PrunedCodegen.Cli.Commands
@@ -249,40 +249,23 @@ namespace PrunedCodegen.Cli.Commands
             OutputFile.WriteAllText(prefix + ".front.md", md.ToString(), q.Force, inputs);
             OutputFile.WriteAllText(prefix + ".front.json", Json.Serialize(FrontJson(search, q, recipe, search.Best, false)), q.Force, inputs);
 
-            var plot = new Plot();
-            plot.Title($"{Name(q.Metric)} vs measured speed-up ({(q.Batch == 1 ? "Predict" : "PredictBatch of 64")})");
-            plot.XLabel("speed-up against the original (measured)");
-            plot.YLabel(Name(q.Metric) + " on the validation data");
-            var palette = new ScottPlot.Palettes.Category10();
+            var series = new List<ChartSeries>();
             int colour = 0;
             foreach (var family in search.Candidates.GroupBy(c => c.Recipe.Family))
             {
                 var points = family.ToList();
-                var s = plot.Add.ScatterPoints(points.Select(c => c.SpeedUp).ToArray(), points.Select(c => c.Metric).ToArray());
-                s.Color = palette.GetColor(colour++);
-                s.MarkerSize = 8;
-                s.LegendText = family.Key;
+                series.Add(new ChartSeries(family.Key, Chart.PaletteColor(colour++), points.Select(c => c.SpeedUp).ToArray(), points.Select(c => c.Metric).ToArray(),
+                    LineStyle.None, 0, MarkerStyle.FilledCircle, 8));
             }
             var front = search.Candidates.Where(c => c.OnFront).OrderBy(c => c.SpeedUp).ToList();
             if (front.Count > 0)
-            {
-                var line = plot.Add.Scatter(front.Select(c => c.SpeedUp).ToArray(), front.Select(c => c.Metric).ToArray());
-                line.Color = Colors.Black;
-                line.MarkerSize = 0;
-                line.LineWidth = 1.5f;
-                line.LegendText = "Pareto front";
-            }
-            var budgetLine = plot.Add.HorizontalLine(search.BaselineMetric - q.MaxDrop);
-            budgetLine.Color = Colors.Gray;
-            budgetLine.LinePattern = LinePattern.Dotted;
-            budgetLine.LegendText = "budget";
-            var origin = plot.Add.ScatterPoints(new[] { 1.0 }, new[] { search.BaselineMetric });
-            origin.Color = Colors.Gray;
-            origin.MarkerSize = 10;
-            origin.MarkerShape = MarkerShape.OpenCircle;
-            origin.LegendText = "original";
-            plot.ShowLegend(Alignment.LowerLeft);
-            OutputFile.Write(prefix + ".front.svg", q.Force, inputs, temp => plot.SaveSvg(temp, 900, 560));
+                series.Add(new ChartSeries("Pareto front", Chart.Black, front.Select(c => c.SpeedUp).ToArray(), front.Select(c => c.Metric).ToArray(),
+                    LineStyle.Solid, 1.5f, MarkerStyle.None, 0));
+            series.Add(new ChartSeries("original", Chart.Gray, new[] { 1.0 }, new[] { search.BaselineMetric }, LineStyle.None, 0, MarkerStyle.OpenCircle, 10));
+            var chart = new Chart($"{Name(q.Metric)} vs measured speed-up ({(q.Batch == 1 ? "Predict" : "PredictBatch of 64")})",
+                "speed-up against the original (measured)", Name(q.Metric) + " on the validation data", null, series,
+                new[] { new ChartLine("budget", Chart.Gray, search.BaselineMetric - q.MaxDrop) });
+            ChartFile.Save(chart, prefix + ".front.svg", q.Force, inputs);
         }
     }
 }

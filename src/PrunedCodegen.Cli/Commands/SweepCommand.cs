@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using PrunedCodegen.Cli.Charts;
 using PrunedCodegen.Cli.Infrastructure;
 using PrunedCodegen.Cli.Tuning;
 using PrunedCodegen.Evaluation;
@@ -120,9 +121,16 @@ namespace PrunedCodegen.Cli.Commands
             List<PruneMethod> methods, List<PruneScope> scopes, PruneOptions template, string prefix, string chartFormat, bool timing, bool force, bool json,
             (string Path, string? Labels, TrainingOptions Options, LossChoice Loss, string ScheduleName)? training)
         {
+            bool svg = chartFormat is "svg" or "both", png = chartFormat is "png" or "both";
+            if (png && PngChartRenderer.Unavailable is string why)
+            {
+                // The package carries SkiaSharp's native renderer for a few platforms only; SVG needs none.
+                ui.Error.WriteLine($"warning: PNG charts need SkiaSharp's native renderer, which does not load here ({why}); writing {prefix}.svg{(svg ? " only" : " instead")}");
+                (svg, png) = (true, false);
+            }
             var outputs = new List<string> { prefix + ".csv", prefix + ".md" };
-            if (chartFormat is "svg" or "both") outputs.Add(prefix + ".svg");
-            if (chartFormat is "png" or "both") outputs.Add(prefix + ".png");
+            if (svg) outputs.Add(prefix + ".svg");
+            if (png) outputs.Add(prefix + ".png");
             var inputs = new[] { modelPath, dataPath, labelsPath, training?.Path, training?.Labels }.OfType<string>().ToArray();
             foreach (var path in outputs) OutputFile.Check(path, force, inputs);
 
@@ -174,8 +182,9 @@ namespace PrunedCodegen.Cli.Commands
             string markdown = Markdown(rows, modelPath, data.Labels != null, finetune);
             OutputFile.WriteAllText(prefix + ".csv", Csv(rows), force, inputs);
             OutputFile.WriteAllText(prefix + ".md", markdown, force, inputs);
-            if (chartFormat is "svg" or "both") SweepChart.Save(rows, prefix + ".svg", finetune?.Options.Epochs, force, inputs);
-            if (chartFormat is "png" or "both") SweepChart.Save(rows, prefix + ".png", finetune?.Options.Epochs, force, inputs);
+            var chart = SweepChart.Build(rows, finetune?.Options.Epochs);
+            if (svg) ChartFile.Save(chart, prefix + ".svg", force, inputs);
+            if (png) ChartFile.Save(chart, prefix + ".png", force, inputs);
 
             if (json)
             {

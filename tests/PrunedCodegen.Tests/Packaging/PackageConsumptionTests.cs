@@ -256,6 +256,12 @@ namespace PrunedCodegen.Tests.Packaging
                 Assert.Contains("DotnetTool", metadata.Elements().Single(e => e.Name.LocalName == "packageTypes").ToString());
                 Assert.Contains(zip.Entries, e => e.FullName == "README.md");
                 Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/pcg", StringComparison.Ordinal) || e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal));
+                // 30 MB or less (issue 17; it was 84 MB with SkiaSharp's and HarfBuzzSharp's natives for 15 platforms): PNG's
+                // native renderer for four platforms, no HarfBuzz, no Roslyn satellite languages. SVG needs no native code.
+                Assert.True(new FileInfo(nupkg).Length <= 30_000_000, $"the tool package is {new FileInfo(nupkg).Length:N0} bytes");
+                var natives = zip.Entries.Where(e => e.FullName.Contains("/runtimes/", StringComparison.Ordinal)).Select(e => e.FullName.Split("/runtimes/")[1]).OrderBy(n => n, StringComparer.Ordinal);
+                Assert.Equal(new[] { "linux-arm64/native/libSkiaSharp.so", "linux-x64/native/libSkiaSharp.so", "osx/native/libSkiaSharp.dylib", "win-x64/native/libSkiaSharp.dll" }, natives);
+                Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".resources.dll", StringComparison.Ordinal));
             }
 
             Succeed(root, "new", "tool-manifest");
@@ -269,6 +275,13 @@ namespace PrunedCodegen.Tests.Packaging
             using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Fixture("digits_metrics.json")));
             var expected = metrics.RootElement.GetProperty("sparsity_per_layer").EnumerateArray().Select(l => l.GetProperty("zeros").GetInt32()).ToArray();
             Assert.Equal(expected, zeros);
+
+            // Charts from the installed tool: SVG (managed) and, on a platform whose native renderer is packed, PNG.
+            File.Copy(Fixture("digits_test.csv"), Path.Combine(root, "digits_test.csv"));
+            Succeed(root, "tool", "run", "pcg", "--", "sweep", "digits_pruned.onnx", "--data", "digits_test.csv", "-o", "sweep", "--sparsity", "0.9", "--no-timing");
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(root, "sweep.svg")));
+            if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier is "linux-x64" or "linux-arm64")
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(root, "sweep.png")).Take(4));
 
             // And the installed tool refuses bad input with its exit code, not a stack trace.
             File.WriteAllText(Path.Combine(root, "broken.onnx"), "not a model");
