@@ -23,6 +23,8 @@ namespace PrunedCodegen
         Sell,
         /// <summary>Depthwise convolutions (one filter per channel): vectorised across channels over a channels-last stage; other layers as Auto.</summary>
         DepthwiseChannels,
+        /// <summary>Convolutions: 3x3 stride-1 (group 1, 2-D) by Winograd F(2x2, 3x3) where it applies; other layers as Auto.</summary>
+        Winograd,
     }
 
     /// <summary>What the user asked for on a PrunedModel item.</summary>
@@ -72,6 +74,7 @@ namespace PrunedCodegen
             "gemm" => KernelChoice.Gemm,
             "sell" => KernelChoice.Sell,
             "dwchannels" => KernelChoice.DepthwiseChannels,
+            "winograd" => KernelChoice.Winograd,
             _ => null,
         };
     }

@@ -1,7 +1,9 @@
 // Times single conv layers of real CNN sizes (batch 1): the generated layer with each conv kernel forced, and auto,
 // against ONNX Runtime with one intra-op thread and IoBinding, in interleaved rounds (the machine is shared: read
 // ratios). Prints ns per call and ns per useful multiply-add (nonzero weights x output positions), the units of the
-// conv cost model in ConvPlanner.
+// conv cost model in ConvPlanner. PCG_TIMING_COSTS=1 also prints the cost model's estimates (auto's layer comment);
+// PCG_TIMING_MIN=1 reports the second-fastest of the 15 rounds instead of the median (steadier on a busy machine when
+// comparing kernels; say which one a figure is).
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -59,8 +61,9 @@ foreach (var c in cases.Where(c => filter.IsMatch(c.Name)))
         var result = ModelCompiler.Compile(onnx, new CompileOptions("Model", "T", "m.onnx") { Kernel = CompileOptions.ParseKernel(k)!.Value });
         var asm = InMemoryCompiler.Compile(new[] { result.Source!, ModelCompiler.KernelsSource });
         var predict = (Predictor)asm.GetRequiredType("T.Model").GetMethod("Predict", new[] { typeof(ReadOnlySpan<float>), typeof(Span<float>) })!.CreateDelegate(typeof(Predictor));
-        string chosen = Regex.Match(result.Source!, @"conv (\w+) SIMD( rows)?").Value;
+        string chosen = Regex.Match(result.Source!, @"conv (\w+) SIMD( rows)?|conv Winograd|conv implicit GEMM").Value;
         runs.Add(($"{k}", () => predict(x, y), chosen));
+        if (k == "auto" && Environment.GetEnvironmentVariable("PCG_TIMING_COSTS") == "1") Console.WriteLine("  " + Regex.Match(result.Source!, @"cost model: [^)]*").Value);
     }
     var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
     var session = new InferenceSession(onnx, options);
@@ -92,14 +95,14 @@ static double[] Measure(Action[] runs, long macs)
     var reps = runs.Select(r => { var sw = Stopwatch.StartNew(); r(); return Math.Max(1, (int)(20e6 / Math.Max(1, sw.Elapsed.TotalNanoseconds))); }).ToArray();
     for (int w = 0; w < 3; w++) for (int k = 0; k < runs.Length; k++) for (int i = 0; i < Math.Min(reps[k], 50); i++) runs[k]();
     var times = runs.Select(_ => new List<double>()).ToArray();
-    for (int round = 0; round < 9; round++)
+    for (int round = 0; round < 15; round++)
         for (int k = 0; k < runs.Length; k++)
         {
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < reps[k]; i++) runs[k]();
             times[k].Add(sw.Elapsed.TotalNanoseconds / reps[k]);
         }
-    return times.Select(t => t.OrderBy(v => v).ElementAt(t.Count / 2)).ToArray();
+    return times.Select(t => t.OrderBy(v => v).ElementAt(Environment.GetEnvironmentVariable("PCG_TIMING_MIN") == "1" ? 1 : t.Count / 2)).ToArray();
 }
 
 delegate void Predictor(ReadOnlySpan<float> x, Span<float> y);

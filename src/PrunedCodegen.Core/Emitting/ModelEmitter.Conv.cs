@@ -32,6 +32,9 @@ namespace PrunedCodegen.Emitting
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.ImplicitGemm:
                     EmitConvImplicitGemmLayer(layer, c);
                     return true;
+                case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.Winograd:
+                    EmitConvWinogradLayer(layer, c);
+                    return true;
                 case ConvOp c when c.Weights != null && ConvPlanOf(c).Kernel == ConvKernelKind.DepthwisePlanes:
                     EmitConvDepthwisePlanesLayer(layer, c);
                     return true;
@@ -339,7 +342,8 @@ namespace PrunedCodegen.Emitting
                         + (double.IsInfinity(plan.DepthwisePlanesCostNs) ? "" : $", depthwise planes {Ns(plan.DepthwisePlanesCostNs)} ns")
                         + (double.IsInfinity(plan.DepthwiseChannelsCostNs) ? "" : $", depthwise channels {Ns(plan.DepthwiseChannelsCostNs)} ns")
                         + (double.IsInfinity(plan.ImplicitGemmCostNs) ? "" : $", implicit GEMM {Ns(plan.ImplicitGemmCostNs)} ns")
-                        + (double.IsInfinity(plan.PointwiseChannelsLastCostNs) ? "" : $", pointwise channels-last {Ns(plan.PointwiseChannelsLastCostNs)} ns");
+                        + (double.IsInfinity(plan.PointwiseChannelsLastCostNs) ? "" : $", pointwise channels-last {Ns(plan.PointwiseChannelsLastCostNs)} ns")
+                        + (double.IsInfinity(plan.WinogradCostNs) ? "" : $", Winograd {Ns(plan.WinogradCostNs)} ns");
                     string kernel = plan.Kernel switch
                     {
                         ConvKernelKind.Taps => "nonzero taps only, each a SIMD multiply-add across an output row (Vector512/256/128, scalar fallback)",
@@ -351,6 +355,7 @@ namespace PrunedCodegen.Emitting
                         ConvKernelKind.DepthwisePlanes => DescribeDepthwisePlanesKernel(c),
                         ConvKernelKind.DepthwiseChannels => DescribeDepthwiseChannelsKernel(c),
                         ConvKernelKind.PointwiseChannelsLast => DescribePointwiseChannelsLastKernel(c),
+                        ConvKernelKind.Winograd => DescribeWinogradKernel(c, plan),
                         ConvKernelKind.Channels => $"per output position, the {I(plan.TapRows)} nonzero tap rows broadcast into register tiles of filters (dense SIMD over filters)",
                         _ => $"register tiles of 4 filters x 2 vectors of positions over the flattened padded input, {I(plan.TileTaps)} tile tap rows (Vector512/256/128, scalar fallback){(c.Activation.Kind == ActivationKind.Relu ? ", ReLU fused into the store" : "")}",
                     };

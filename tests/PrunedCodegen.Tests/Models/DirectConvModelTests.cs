@@ -83,8 +83,9 @@ namespace PrunedCodegen.Tests.Models
         [Fact]
         public void Auto_picks_direct_for_a_CIFAR_sized_conv()
         {
+            // 5x5: the 3x3 stride-1 layers of this size go to Winograd F(2x2, 3x3) (WinogradConvModelTests).
             long[] spatial = { 32, 32 };
-            var builder = Conv(12, spatial, 24, new long[] { 3, 3 }, 1, "1,1,1,1", 1, "NOTSET", 0.0, "relu", 3);
+            var builder = Conv(12, spatial, 24, new long[] { 5, 5 }, 1, "2,2,2,2", 1, "NOTSET", 0.0, "relu", 3);
             string source = AssertMatchesOrt(builder, 12, spatial, 1, KernelChoice.Auto);
             Assert.Contains("Kernels.ConvDirect(", source);
         }

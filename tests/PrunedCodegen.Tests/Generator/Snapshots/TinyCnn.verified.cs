@@ -101,7 +101,7 @@ namespace Snapshots
         }
 
         // Layer 0: Conv 'conv' + BatchNormalization 'bn' (folded) + Relu
-        //   y = Relu of conv(x, W) + b: [1,1,4,4] -> [1,2,4,4]; [3x3] kernel, stride [1x1], pads [1x1] begin [1x1] end, dilation [1x1], group 1; W [2,1,3,3] has 8 nonzero taps of 18 (55.6% sparse); kernel: register tiles of 4 filters x 2 vectors of positions over the flattened padded input, 6 tile tap rows (Vector512/256/128, scalar fallback), ReLU fused into the store (cost model: taps 76.8 ns, channels 230.4 ns, tiles 31.2 ns, direct 75.8 ns, implicit GEMM 91.2 ns). Filter pruning: was 1 -> 3 channels, now 1 -> 2: 1 all-zero filter(s) removed here, 0 input channel(s) dropped because the layer before lost those filters.
+        //   y = Relu of conv(x, W) + b: [1,1,4,4] -> [1,2,4,4]; [3x3] kernel, stride [1x1], pads [1x1] begin [1x1] end, dilation [1x1], group 1; W [2,1,3,3] has 8 nonzero taps of 18 (55.6% sparse); kernel: register tiles of 4 filters x 2 vectors of positions over the flattened padded input, 6 tile tap rows (Vector512/256/128, scalar fallback), ReLU fused into the store (cost model: taps 76.8 ns, channels 230.4 ns, tiles 31.2 ns, direct 75.8 ns, implicit GEMM 91.2 ns, Winograd 138.4 ns). Filter pruning: was 1 -> 3 channels, now 1 -> 2: 1 all-zero filter(s) removed here, 0 input channel(s) dropped because the layer before lost those filters.
         private static void Layer0(ReadOnlySpan<float> x, Span<float> y)
         {
             global::PrunedCodegen.Generated.Kernels.ConvTiles(x, y, Layer0_Geometry, Layer0_Bias, Layer0_TileWeights, Layer0_TapOffsets, Layer0_TileStarts, relu: true);
