@@ -12,6 +12,8 @@
 //   conv_dead                Conv(1->8, 3x3, pad 1), Relu, MaxPool 2x2, Flatten, Gemm(128->5), with 3 dead filters
 //   conv_depthwise           depthwise Conv(8->16, multiplier 2, 3x3, pad 1) + Relu, depthwise Conv(16, 3x3, stride 2) + Clip,
 //                            Flatten, Gemm(704->5); half the taps zero, one dead filter
+//   conv_winograd            Conv(5->9, 3x3, pad 1) + Relu, Conv(9->6, 3x3, pads 0,1,1,2), Flatten, Gemm(756->5): 7 tiles per
+//                            row (Vector128 transforms, an overlapping last vector), an odd output height, asymmetric pads
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -84,6 +86,7 @@ static OnnxModel Build(string name)
 {
     if (name == "conv_dead") return ConvModel.Build();
     if (name == "conv_depthwise") return ConvModel.BuildDepthwise();
+    if (name == "conv_winograd") return ConvModel.BuildWinograd();
     var m = Regex.Match(name, "^(layer|mlp)_([0-9]+(?:x[0-9]+)+)_([sb])([0-9]+)$");
     if (!m.Success) throw new ArgumentException($"unknown model name '{name}'");
     int[] widths = m.Groups[2].Value.Split('x').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
@@ -168,6 +171,35 @@ internal static class ConvModel
         g.Nodes.Add(Node("Flatten", new[] { "r2" }, "f"));
         g.Nodes.Add(Node("Gemm", new[] { "f", "Wfc", "bfc" }, "y", new OnnxAttribute { Name = "transB", Type = OnnxAttributeType.Int, I = 1 }));
         // Unique node names: the generator names layers after them in comments only, but keep them distinct.
+        for (int i = 0; i < g.Nodes.Count; i++) g.Nodes[i].Name += "_" + i.ToString(CultureInfo.InvariantCulture);
+        return model;
+    }
+
+    /// <summary>
+    /// x[batch,5,10,13] → Conv(9 filters 3x3, pad 1) → Relu → Conv(6 filters 3x3, pads 0,1,1,2) → Flatten → Gemm(756→5): for the
+    /// Winograd F(2x2, 3x3) kernel (Kernel=winograd) on both machines, 7 tiles per row and an odd output height in the second conv.
+    /// </summary>
+    public static OnnxModel BuildWinograd()
+    {
+        var rng = new SplitMix64(2323);
+        float[] Random(int n, float scale) => Enumerable.Range(0, n).Select(_ => rng.NextSymmetric(scale)).ToArray();
+        var model = new OnnxModel { IrVersion = 8, ProducerName = "pcg-neon-models", ProducerVersion = "1" };
+        model.OpsetImports.Add(new OnnxOpsetImport { Domain = "", Version = 13 });
+        var g = new OnnxGraph { Name = "conv_winograd" };
+        model.Graph = g;
+        g.Inputs.Add(ValueInfo("x", null, 5, 10, 13));
+        g.Outputs.Add(ValueInfo("y", null, 5));
+        g.Initializers.Add(Tensor("W1", new long[] { 9, 5, 3, 3 }, Random(9 * 5 * 9, 0.3f)));
+        g.Initializers.Add(Tensor("B1", new long[] { 9 }, Random(9, 0.2f)));
+        g.Initializers.Add(Tensor("W2", new long[] { 6, 9, 3, 3 }, Random(6 * 9 * 9, 0.3f)));
+        g.Initializers.Add(Tensor("B2", new long[] { 6 }, Random(6, 0.2f)));
+        g.Initializers.Add(Tensor("Wfc", new long[] { 5, 756 }, Random(5 * 756, 0.05f)));
+        g.Initializers.Add(Tensor("bfc", new long[] { 5 }, Random(5, 0.1f)));
+        g.Nodes.Add(Node("Conv", new[] { "x", "W1", "B1" }, "c1", Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1)));
+        g.Nodes.Add(Node("Relu", new[] { "c1" }, "r1"));
+        g.Nodes.Add(Node("Conv", new[] { "r1", "W2", "B2" }, "c2", Ints("kernel_shape", 3, 3), Ints("pads", 0, 1, 1, 2)));
+        g.Nodes.Add(Node("Flatten", new[] { "c2" }, "f"));
+        g.Nodes.Add(Node("Gemm", new[] { "f", "Wfc", "bfc" }, "y", new OnnxAttribute { Name = "transB", Type = OnnxAttributeType.Int, I = 1 }));
         for (int i = 0; i < g.Nodes.Count; i++) g.Nodes[i].Name += "_" + i.ToString(CultureInfo.InvariantCulture);
         return model;
     }

@@ -61,7 +61,7 @@ awk -F'\t' -v tol="$tol" '
       if (bad[k]) failed = 1
     }
     printf "lines missing on arm64: %d, extra on arm64: %d\n", missing, extra
-    exit (failed || missing > 0 || extra > 0 || length(lines) != 5)
+    exit (failed || missing > 0 || extra > 0 || length(lines) != 6)
   }' "$out/x64.tsv" "$out/arm64.tsv" || fail "arm64 (NEON) and x64 give different results (tolerance $tol)"
 
 # Same machine: every kernel of a model against its dense kernel (the regular tests check dense against ONNX Runtime).
@@ -77,7 +77,7 @@ for f in x64 arm64; do
       if (na != nb) { bad++; next }
       for (i = 1; i <= na; i++) { d = abs(a[i] - b[i]); if (d > max) max = d; if (d > tol * (1 + abs(a[i]))) { bad++; if (shown++ < 10) printf "  %s %s [%d]: dense %s, %s %s\n", $1, $3 " " $4, i - 1, a[i], $2, b[i] } }
     }
-    END { printf "%s: %d lines of auto/block/sparse/unrolled vs dense, max |difference| %.2g%s\n", name, n, max, bad ? sprintf(", %d MISMATCHES", bad) : ""; exit (bad > 0 || n == 0) }
+    END { printf "%s: %d lines of auto/block/sparse/unrolled/winograd vs dense, max |difference| %.2g%s\n", name, n, max, bad ? sprintf(", %d MISMATCHES", bad) : ""; exit (bad > 0 || n == 0) }
   ' "$out/$f.tsv" "$out/$f.tsv" || fail "on $f, a kernel disagrees with the dense kernel (tolerance $tol)"
 done
 

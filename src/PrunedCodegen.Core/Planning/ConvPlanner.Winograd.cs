@@ -10,9 +10,10 @@ namespace PrunedCodegen.Planning
     {
         /// <summary>
         /// One 8 x 3 register-tile step of the 16 GEMMs (a channel: 3 loads, 8 broadcasts, 24 FMAs; the implicit GEMM's step),
-        /// one 8 x 1 step (two 4 x 1 halves), and per used input channel and vector of tiles the input transform (16 loads,
+        /// one single-vector step (8 x 1: 1 load, 8 broadcasts, 8 FMAs), and per used input channel and vector of tiles the input transform (16 loads,
         /// 32 additions, 16 stores), per filter and vector of tiles the output transform (16 loads, 28 additions, 4
-        /// interleaving stores), per staged input row (two phase deinterleaves). See the fit in docs/benchmarks.md.
+        /// interleaving stores), per staged input row (a padded copy). Set from the step counts so that the ratio to the best
+        /// other kernel follows tools/ConvTiming's on 9 layers of ResNet-8, CIFAR-10 and super-resolution (docs/benchmarks.md, Winograd).
         /// </summary>
         public const double NsPerWinogradStep = 2.6, NsPerWinogradSingleStep = 1.4, NsPerWinogradInputVector = 6.0, NsPerWinogradOutputVector = 7.0,
             NsPerWinogradStagedRow = 6.0;

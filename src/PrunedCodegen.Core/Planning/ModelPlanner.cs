@@ -56,7 +56,7 @@ namespace PrunedCodegen.Planning
                 if (pieces.Length != 2 || !int.TryParse(pieces[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int layer) ||
                     CompileOptions.ParseKernel(pieces[1]) is not KernelChoice kernel || result.ContainsKey(layer))
                     throw new ModelCompileException(DiagnosticIds.InvalidOptions,
-                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse, unrolled, direct, skipzeros, gemm, sell, dwchannels");
+                        $"LayerKernels entry '{Text.Quote(part)}' is not LAYER=KERNEL with a layer number used once and a kernel among auto, dense, block, sparse, unrolled, direct, skipzeros, gemm, sell, dwchannels, winograd");
                 result[layer] = kernel;
             }
             return result;
