@@ -65,9 +65,15 @@ namespace PrunedCodegen.Model
             {
                 // The generator's own pipeline up to the planning stage, so that inspect shows what the generator emits.
                 var (graph, modelPlan) = ModelCompiler.Prepare(model, new CompileOptions("Inspected", "", "model.onnx"), CancellationToken.None);
-                var plans = graph.Ops.OfType<DenseOp>().Select(d => modelPlan.Dense[d]).ToList();
-                var list = plans.Select(p => (Describe(p), p.ChosenCostNs)).ToList();
-                return (list, list.Sum(p => p.Item2), null);
+                // One entry per layer with constant weights, in graph order, as LayerFinder lists the Gemm/MatMul/Conv nodes
+                // (convolutions too: before, a CNN's dense-only list never matched its layers and inspect showed no kernel).
+                var list = new List<(string Kernel, double Ns)>();
+                foreach (var op in graph.Ops)
+                {
+                    if (op is DenseOp d) list.Add((Describe(modelPlan.Dense[d]), modelPlan.Dense[d].ChosenCostNs));
+                    else if (op is ConvOp c && c.Weights != null && modelPlan.Conv.TryGetValue(c, out var cp)) list.Add((Describe(c, cp), cp.ChosenCostNs));
+                }
+                return (list, list.Sum(p => p.Ns), null);
             }
             catch (ModelCompileException e)
             {
@@ -78,6 +84,9 @@ namespace PrunedCodegen.Model
                 return (null, null, $"{DiagnosticIds.MalformedModel}: {e.Message}");
             }
         }
+
+        private static string Describe(ConvOp c, ConvPlan p) => p.KernelName
+            + (c.RemovedOutputs + c.RemovedInputs > 0 ? $" ({c.Geometry.InChannels}->{c.Geometry.OutChannels} channels after dead-filter removal)" : "");
 
         private static string Describe(LayerPlan p) => p.KernelName + (p.Op.RemovedOutputs + p.Op.RemovedInputs > 0 ? $" ({p.Op.N}x{p.Op.K} after dead-neuron removal)" : "");
 

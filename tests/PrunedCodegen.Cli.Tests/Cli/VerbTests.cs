@@ -39,6 +39,21 @@ namespace PrunedCodegen.Cli.Tests.Cli
             Assert.All(json.GetProperty("layers").EnumerateArray(), l => Assert.False(string.IsNullOrEmpty(l.GetProperty("kernel").GetString())));
         }
 
+        /// <summary>
+        /// A CNN's layers get the generator's kernel too, convolutions and the dense layer after them (before, the plan list
+        /// held dense layers only, never matched a CNN's layers, and every kernel showed as "-").
+        /// </summary>
+        [Fact]
+        public void Inspect_json_gives_a_CNNs_conv_and_dense_layers_their_kernels()
+        {
+            var r = PcgRunner.Run("inspect", Fixtures.CnnDenseModel, "--json");
+            Assert.Equal(0, r.ExitCode);
+            var layers = JsonDocument.Parse(r.Output).RootElement.GetProperty("layers").EnumerateArray().ToList();
+            Assert.Contains(layers, l => l.GetProperty("opType").GetString() == "Conv");
+            Assert.All(layers, l => Assert.False(string.IsNullOrEmpty(l.GetProperty("kernel").GetString()), l.ToString()));
+            Assert.All(layers.Where(l => l.GetProperty("opType").GetString() == "Conv"), l => Assert.StartsWith("conv ", l.GetProperty("kernel").GetString()));
+        }
+
         [Fact]
         public void Inspect_table_names_every_layer_and_the_totals()
         {
