@@ -1,6 +1,8 @@
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using PrunedCodegen.Cli.Infrastructure;
 using PrunedCodegen.Cli.Tuning;
 using PrunedCodegen.Onnx;
@@ -105,6 +107,7 @@ namespace PrunedCodegen.Cli.Commands
                 table.AddRow(Markup.Escape(l.Name), l.OpType, l.Pruned ? "yes" : "no", $"{l.OutputsBefore} x {l.InputsBefore}", $"{l.OutputsAfter} x {l.InputsAfter}",
                     Format.Int(l.NonzerosBefore), Format.Int(l.NonzerosAfter), Format.Percent(l.Sparsity));
             ui.Console.Write(table);
+            WriteNotes(ui, result.Layers);
             ui.Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Overall weight sparsity {0}{1}; wrote {2} ({3} bytes).",
                 Format.Percent(result.Sparsity), result.RemovedNeurons > 0 ? $", {result.RemovedNeurons} neurons removed" : "", output, Format.Int(bytes.Length)));
             return ExitCodes.Success;
@@ -144,9 +147,17 @@ namespace PrunedCodegen.Cli.Commands
                 table.AddRow(Markup.Escape(l.Name), l.OpType, l.Pruned ? "yes" : "no", $"{l.OutputsBefore} x {l.InputsBefore}", $"{l.OutputsAfter} x {l.InputsAfter}",
                     Format.Int(l.NonzerosBefore), Format.Int(l.NonzerosAfter), Format.Percent(l.Sparsity));
             ui.Console.Write(table);
+            WriteNotes(ui, result.Layers);
             ui.Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "Sparsity of the pruned layers {0}; wrote {1} ({2} bytes) in {3:0.0} s.",
                 Format.Percent(result.Sparsity), output, Format.Int(bytes.Length), clock.Elapsed.TotalSeconds));
             return ExitCodes.Success;
+        }
+
+        /// <summary>Why structured pruning left layers alone (grouped convs, a layer feeding one, ops it cannot pass through).</summary>
+        private static void WriteNotes(ToolOutput ui, IEnumerable<LayerPruneReport> layers)
+        {
+            foreach (var l in layers.Where(l => l.Note != null))
+                ui.Console.WriteLine($"{l.Name} not pruned: {l.Note}");
         }
     }
 }

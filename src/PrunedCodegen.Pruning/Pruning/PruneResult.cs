@@ -4,9 +4,9 @@ using PrunedCodegen.Onnx;
 
 namespace PrunedCodegen.Pruning
 {
-    /// <summary>One layer before and after pruning.</summary>
+    /// <summary>One layer before and after pruning; <see cref="Note"/>: why structured pruning left it alone (e.g. a grouped conv).</summary>
     public sealed record LayerPruneReport(string Name, string OpType, bool Pruned, int OutputsBefore, int InputsBefore,
-        int OutputsAfter, int InputsAfter, int NonzerosBefore, int NonzerosAfter)
+        int OutputsAfter, int InputsAfter, int NonzerosBefore, int NonzerosAfter, string? Note = null)
     {
         public int WeightsBefore => OutputsBefore * InputsBefore;
         public int WeightsAfter => OutputsAfter * InputsAfter;

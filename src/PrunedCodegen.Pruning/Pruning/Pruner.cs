@@ -20,17 +20,20 @@ namespace PrunedCodegen.Pruning
             var layers = LayerFinder.Find(copy);
             var nonzerosBefore = layers.Select(l => l.ReadMatrix().Count(w => w != 0f)).ToArray();
             var shapesBefore = layers.Select(l => (l.Outputs, l.Inputs)).ToArray();
+            // Why structured pruning leaves a layer alone, read before removal changes the graph.
+            var notes = layers.Select(l => options.Method == PruneMethod.Structured && StructuredRemoval.FindChain(copy, l, layers, out string why) == null ? why : null).ToArray();
             var masks = ComputeMasks(copy, layers, options, criterion);
+            // Before removal: afterwards a pruned layer's chain no longer matches the shapes read before it shrank.
+            var participating = Participating(copy, layers, options);
             var matrices = ApplyMasks(layers, masks);
             int removed = options.Method == PruneMethod.Structured && options.PhysicalRemoval
                 ? StructuredRemoval.Remove(copy, layers, matrices)
                 : 0;
 
             var after = LayerFinder.Find(copy);
-            var participating = Participating(copy, layers, options);
             var reports = layers.Select((l, i) => new LayerPruneReport(l.Name, l.Node.OpType, participating.Contains(l),
                 shapesBefore[i].Outputs, shapesBefore[i].Inputs, after[i].Outputs, after[i].Inputs,
-                nonzerosBefore[i], after[i].ReadMatrix().Count(w => w != 0f))).ToList();
+                nonzerosBefore[i], after[i].ReadMatrix().Count(w => w != 0f), participating.Contains(l) ? null : notes[i])).ToList();
             return new PruneResult(copy, masks, reports, removed);
         }
 
@@ -73,7 +76,9 @@ namespace PrunedCodegen.Pruning
             var chosen = Participating(model, layers, options);
             if (chosen.Count == 0)
                 throw new PruningException(PruningError.NothingToPrune, options.Method == PruneMethod.Structured
-                    ? "no layer left whose neurons can be removed (structured pruning needs a dense layer that feeds another through elementwise ops only; the last layer's outputs are the model's)"
+                    ? "no layer left whose neurons can be removed (structured pruning needs a dense layer or group-1 conv that feeds another through elementwise ops only; the last layer's outputs are the model's): " +
+                      string.Join("; ", layers.Select(l => options.Exclude.Any(l.IsNamed) || (options.KeepFirstLast && (l.Index == 0 || l.Index == layers.Count - 1)) ? $"{l.Name}: excluded"
+                          : StructuredRemoval.FindChain(model, l, layers, out string why) == null ? $"{l.Name}: {why}" : $"{l.Name}: excluded"))
                     : "every layer is excluded: nothing left to prune");
 
             criterion ??= options.Method == PruneMethod.Random ? new RandomCriterion(options.Seed) : new MagnitudeCriterion();

@@ -35,11 +35,22 @@ namespace PrunedCodegen.Pruning
         };
 
         /// <summary>The chain from <paramref name="layer"/> to the next dense layer, or null when its neurons cannot be removed.</summary>
-        public static Chain? FindChain(OnnxModel model, PrunableLayer layer, IReadOnlyList<PrunableLayer> layers)
+        public static Chain? FindChain(OnnxModel model, PrunableLayer layer, IReadOnlyList<PrunableLayer> layers) => FindChain(model, layer, layers, out _);
+
+        /// <summary>As above; <paramref name="why"/> says why not when the result is null.</summary>
+        public static Chain? FindChain(OnnxModel model, PrunableLayer layer, IReadOnlyList<PrunableLayer> layers, out string why)
         {
             var graph = model.Graph!;
             bool conv = layer.Node.OpType == "Conv";
-            if (!HasPerOutputBiasOrNone(layer) || (conv && Group(layer.Node) != 1)) return null;
+            why = "";
+            if (!HasPerOutputBiasOrNone(layer)) { why = "its bias is not one value per output"; return null; }
+            // A grouped conv's filters are split evenly between its groups (and read only their group's input channels):
+            // removing some would leave groups of different sizes, which one Conv node cannot express.
+            if (conv && Group(layer.Node) != 1)
+            {
+                why = $"a grouped convolution (group {Group(layer.Node)}): structured removal takes group-1 convolutions only";
+                return null;
+            }
             var initializers = graph.Initializers.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
             var consumers = LayerFinder.Consumers(graph);
             var ops = new List<OnnxNode>();
@@ -49,10 +60,10 @@ namespace PrunedCodegen.Pruning
                 tensor = consumers[tensor][0].Outputs[0]; // the bias Add belongs to the layer
             for (int guard = 0; guard < 64; guard++)
             {
-                if (graph.Outputs.Any(o => o.Name == tensor) || !consumers.TryGetValue(tensor, out var readers) || readers.Count != 1)
-                    return null;
+                if (graph.Outputs.Any(o => o.Name == tensor)) { why = "its outputs are the model's"; return null; }
+                if (!consumers.TryGetValue(tensor, out var readers) || readers.Count != 1) { why = $"'{tensor}' is read by {readers?.Count ?? 0} nodes, not one"; return null; }
                 var node = readers[0];
-                if (node.Inputs.Count(i => i == tensor) != 1) return null;
+                if (node.Inputs.Count(i => i == tensor) != 1) { why = $"{Describe(node)} reads '{tensor}' twice"; return null; }
                 var next = layers.FirstOrDefault(l => ReferenceEquals(l.Node, node));
                 if (next != null)
                 {
@@ -63,9 +74,15 @@ namespace PrunedCodegen.Pruning
                     bool shapesMatch = !conv ? next.Inputs == layer.Outputs
                         : flattened ? next.Inputs % layer.Outputs == 0
                         : Group(node) == 1 && next.Inputs % layer.Outputs == 0 && (int)next.Weight.Dims[1] == layer.Outputs;
-                    return readsAsInput && shapesMatch && HasPerOutputBiasOrNone(next) ? new Chain(ops, next, flattened) : null;
+                    if (nextIsConv && Group(node) != 1)
+                        why = $"it feeds {Describe(node)}, a grouped convolution (group {Group(node)}): removing its input channels would leave groups of different sizes";
+                    else if (!readsAsInput || !shapesMatch || !HasPerOutputBiasOrNone(next))
+                        why = $"{Describe(node)} does not read its outputs as one input per neuron (or filter)";
+                    else
+                        return new Chain(ops, next, flattened);
+                    return null;
                 }
-                if (node.Inputs[0] != tensor || node.Outputs.Count < 1) return null;
+                if (node.Inputs[0] != tensor || node.Outputs.Count < 1) { why = $"{Describe(node)} reads it other than as its first input"; return null; }
                 bool ok = node.OpType switch
                 {
                     _ when Activations.Contains(node.OpType) => node.Inputs.Skip(1).All(i => i.Length == 0 || initializers.ContainsKey(i)),
@@ -79,12 +96,19 @@ namespace PrunedCodegen.Pruning
                     _ => false,
                 };
                 if (node.OpType == "Flatten") flattened = true;
-                if (!ok) return null;
+                if (!ok)
+                {
+                    why = $"{Describe(node)} between it and the next layer does not pass a constant neuron on as a constant";
+                    return null;
+                }
                 ops.Add(node);
                 tensor = node.Outputs[0];
             }
+            why = "no layer reads it within 64 nodes";
             return null;
         }
+
+        private static string Describe(OnnxNode node) => node.Name.Length > 0 ? $"{node.OpType} '{node.Name}'" : node.OpType;
 
         private static bool HasPerOutputBiasOrNone(PrunableLayer l) =>
             l.Node.OpType != "Gemm" || l.Node.Inputs.Count < 3 || l.Node.Inputs[2].Length == 0 || l.Bias != null;

@@ -182,14 +182,14 @@ namespace PrunedCodegen.Cli.Tests.Pruning
         /// x[1,1,8,8] → Conv 4x1x3x3 (pads 1) → BatchNormalization → Relu → MaxPool 2x2 → Conv 6x4x3x3 → Relu →
         /// GlobalMaxPool-free Flatten → Gemm 5x24: filters reach the next conv through pooling, and the dense head through Flatten.
         /// </summary>
-        private static OnnxModel PooledCnn()
+        private static OnnxModel PooledCnn(long batch = 1)
         {
             var r = new Random(5);
             float[] Values(int n, float lo, float hi) => Enumerable.Range(0, n).Select(_ => (float)(lo + r.NextDouble() * (hi - lo))).ToArray();
             OnnxAttribute Ints(string name, params long[] values) { var a = new OnnxAttribute { Name = name, Type = OnnxAttributeType.Ints }; foreach (var v in values) a.Ints.Add(v); return a; }
             return new ModelBuilder()
-                .Input("x", 1, 1, 8, 8)
-                .Output("y", 1, 5)
+                .Input("x", batch, 1, 8, 8)
+                .Output("y", batch, 5)
                 .Initializer("W1", new long[] { 4, 1, 3, 3 }, Values(36, -1, 1))
                 .Initializer("B1", new long[] { 4 }, Values(4, -0.5f, 1f))
                 .Initializer("scale", new long[] { 4 }, Values(4, 0.5f, 1.5f))
@@ -249,6 +249,93 @@ namespace PrunedCodegen.Cli.Tests.Pruning
             var result = Pruner.PruneModel(model, new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 });
             Assert.Equal(new long[] { 4, 1, 3, 3 }, result.Model.Graph!.Initializers.Single(t => t.Name == "W1").Dims);
             Assert.Equal(3, result.RemovedNeurons);   // conv2's filters still go, through Flatten
+        }
+
+        [Fact]
+        public void Filters_are_removed_from_a_model_with_a_fixed_batch_of_two()
+        {
+            var model = PooledCnn(batch: 2);
+            var options = new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 };
+            var removed = Pruner.PruneModel(model, options);
+            var zeroed = Pruner.PruneModel(model, options with { PhysicalRemoval = false });
+            Assert.Equal(2 + 3, removed.RemovedNeurons);
+            Assert.Equal(new long[] { 5, 12 }, removed.Model.Graph!.Initializers.Single(t => t.Name == "W3").Dims);
+            var x = OracleInput.Float(ModelBuilder.RandomWeights(128, 41), 2, 1, 8, 8);
+            var expected = OrtOracle.Run(OnnxWriter.Write(zeroed.Model), x).Single().Data;
+            var actual = OrtOracle.Run(OnnxWriter.Write(removed.Model), x).Single().Data;
+            Assert.Equal(10, actual.Length);
+            Assert.True(Ort.MaxAbsDifference(expected, actual) <= Tolerance, $"max difference {Ort.MaxAbsDifference(expected, actual)}");
+        }
+
+        /// <summary>
+        /// x[1,4,6,6] → Conv 8x4x3x3 → Relu → Conv 8x(4)x3x3, group 2 → Relu → Flatten → Gemm 16x32 → Relu → Gemm 5x16 → y.
+        /// </summary>
+        private static OnnxModel GroupedCnn()
+        {
+            var r = new Random(7);
+            float[] Values(int n, float lo, float hi) => Enumerable.Range(0, n).Select(_ => (float)(lo + r.NextDouble() * (hi - lo))).ToArray();
+            return new ModelBuilder()
+                .Input("x", 1, 4, 6, 6)
+                .Output("y", 1, 5)
+                .Initializer("W1", new long[] { 8, 4, 3, 3 }, Values(288, -1, 1))
+                .Initializer("B1", new long[] { 8 }, Values(8, -0.5f, 1f))
+                .Initializer("W2", new long[] { 8, 4, 3, 3 }, Values(288, -1, 1))
+                .Initializer("B2", new long[] { 8 }, Values(8, -0.5f, 1f))
+                .Initializer("W3", new long[] { 16, 32 }, Values(512, -1, 1))
+                .Initializer("B3", new long[] { 16 }, Values(16, -1, 1))
+                .Initializer("W4", new long[] { 5, 16 }, Values(80, -1, 1))
+                .Initializer("B4", new long[] { 5 }, Values(5, -1, 1))
+                .Node("Conv", new[] { "x", "W1", "B1" }, new[] { "c1" }, "conv1")
+                .Node("Relu", new[] { "c1" }, new[] { "a1" }, "relu1")
+                .Node("Conv", new[] { "a1", "W2", "B2" }, new[] { "c2" }, "conv2", ModelBuilder.Int("group", 2))
+                .Node("Relu", new[] { "c2" }, new[] { "a2" }, "relu2")
+                .Node("Flatten", new[] { "a2" }, new[] { "f" }, "flatten")
+                .Node("Gemm", new[] { "f", "W3", "B3" }, new[] { "h" }, "fc1", ModelBuilder.Int("transB", 1))
+                .Node("Relu", new[] { "h" }, new[] { "a3" }, "relu3")
+                .Node("Gemm", new[] { "a3", "W4", "B4" }, new[] { "y" }, "fc2", ModelBuilder.Int("transB", 1))
+                .Model;
+        }
+
+        [Fact]
+        public void Grouped_convs_and_the_layers_feeding_them_are_left_alone_and_the_report_says_why()
+        {
+            // Removing filters of a grouped conv, or input channels of one, would leave groups of different sizes.
+            var model = GroupedCnn();
+            var options = new PruneOptions { Method = PruneMethod.Structured, Scope = PruneScope.Layer, Sparsity = 0.5 };
+            var removed = Pruner.PruneModel(model, options);
+            var zeroed = Pruner.PruneModel(model, options with { PhysicalRemoval = false });
+            Assert.Equal(8, removed.RemovedNeurons); // half of fc1's 16
+            var byName = removed.Layers.ToDictionary(l => l.Name);
+            Assert.False(byName["conv1"].Pruned);
+            Assert.Contains("feeds Conv 'conv2', a grouped convolution (group 2)", byName["conv1"].Note);
+            Assert.False(byName["conv2"].Pruned);
+            Assert.StartsWith("a grouped convolution (group 2)", byName["conv2"].Note);
+            Assert.True(byName["fc1"].Pruned);
+            Assert.Null(byName["fc1"].Note);
+            Assert.Equal((8, 32), (byName["fc1"].OutputsAfter, byName["fc1"].InputsAfter));
+            var x = OracleInput.Float(ModelBuilder.RandomWeights(144, 51), 1, 4, 6, 6);
+            var expected = OrtOracle.Run(OnnxWriter.Write(zeroed.Model), x).Single().Data;
+            var actual = OrtOracle.Run(OnnxWriter.Write(removed.Model), x).Single().Data;
+            Assert.True(Ort.MaxAbsDifference(expected, actual) <= Tolerance, $"max difference {Ort.MaxAbsDifference(expected, actual)}");
+
+            // With fc1 excluded nothing is left, and the error names each layer's reason.
+            var e = Assert.Throws<PruningException>(() => Pruner.PruneModel(model, options with { Exclude = new[] { "fc1" } }));
+            Assert.Equal(PruningError.NothingToPrune, e.Error);
+            Assert.Contains("conv1: it feeds Conv 'conv2', a grouped convolution (group 2)", e.Message);
+            Assert.Contains("conv2: a grouped convolution (group 2)", e.Message);
+            Assert.Contains("fc1: excluded", e.Message);
+            Assert.Contains("fc2: its outputs are the model's", e.Message);
+        }
+
+        [Fact]
+        public void Pcg_prune_prints_why_structured_pruning_left_a_layer_alone()
+        {
+            string dir = Fixtures.TempDir(), input = Path.Combine(dir, "grouped.onnx");
+            File.WriteAllBytes(input, OnnxWriter.Write(GroupedCnn()));
+            var r = Cli.PcgRunner.Run("prune", input, "-o", Path.Combine(dir, "out.onnx"), "--method", "structured", "--scope", "layer", "--sparsity", "0.5");
+            Assert.True(r.ExitCode == 0, r.Error);
+            Assert.Contains("conv2 not pruned: a grouped convolution (group 2): structured removal takes group-1 convolutions only", r.Output);
+            Assert.Contains("conv1 not pruned: it feeds Conv 'conv2'", r.Output);
         }
     }
 }
