@@ -42,6 +42,8 @@ var cases = new (string Name, int C, int H, int W, int M, int K, int S, int P, d
     ("tiny 16x4x4->32 3x3", 16, 4, 4, 32, 3, 1, 1, 0),
     ("detector stem 3x240x320->16 3x3 s2", 3, 240, 320, 16, 3, 2, 1, 0),
     ("superres 64x224x224->64 3x3", 64, 224, 224, 64, 3, 1, 1, 0),
+    ("dscnn pointwise 64x25x5->64 1x1", 64, 25, 5, 64, 1, 1, 0, 0),
+    ("mobilenet pointwise 64x12x12->128 1x1", 64, 12, 12, 128, 1, 1, 0, 0),
 };
 Console.WriteLine($"CPU: {File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))}; load {File.ReadAllText("/proc/loadavg").Trim()}");
 foreach (var c in cases.Where(c => filter.IsMatch(c.Name)))
