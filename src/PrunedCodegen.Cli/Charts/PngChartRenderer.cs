@@ -28,6 +28,26 @@ namespace PrunedCodegen.Cli.Charts
         /// <summary>Null when PNG can be drawn; otherwise why not.</summary>
         public static string? Unavailable => ForcedUnavailable ?? Probe.Value;
 
+        /// <summary>
+        /// Whether <paramref name="e"/>, thrown while drawing, is a native library that failed to load or bind (SkiaSharp's,
+        /// or HarfBuzzSharp's, which is not packed: ScottPlot may shape text with it), and not a bug to report.
+        /// </summary>
+        public static bool IsNativeFailure(Exception e) => e switch
+        {
+            DllNotFoundException or EntryPointNotFoundException or BadImageFormatException => true,
+            TypeInitializationException { InnerException: Exception inner } => IsNativeFailure(inner),
+            _ => false,
+        };
+
+        /// <summary>The first line of a native failure's message (the loader lists every path it tried).</summary>
+        public static string Describe(Exception e)
+        {
+            var root = e is TypeInitializationException { InnerException: Exception inner } ? inner : e;
+            string message = root.Message;
+            int end = message.IndexOfAny(new[] { '\n', '\r' });
+            return end < 0 ? message : message.Substring(0, end).TrimEnd(' ', ':');
+        }
+
         public static void Save(Chart chart, string path)
         {
             var plot = new Plot();

@@ -184,7 +184,24 @@ namespace PrunedCodegen.Cli.Commands
             OutputFile.WriteAllText(prefix + ".md", markdown, force, inputs);
             var chart = SweepChart.Build(rows, finetune?.Options.Epochs);
             if (svg) ChartFile.Save(chart, prefix + ".svg", force, inputs);
-            if (png) ChartFile.Save(chart, prefix + ".png", force, inputs);
+            if (png)
+            {
+                try
+                {
+                    ChartFile.Save(chart, prefix + ".png", force, inputs);
+                }
+                catch (Exception e) when (PngChartRenderer.IsNativeFailure(e))
+                {
+                    // The renderer loaded but a native library it calls did not: the SVG has the same chart.
+                    ui.Error.WriteLine($"warning: the PNG chart could not be drawn ({PngChartRenderer.Describe(e)}); writing {prefix}.svg{(svg ? " only" : " instead")}");
+                    outputs.Remove(prefix + ".png");
+                    if (!svg)
+                    {
+                        ChartFile.Save(chart, prefix + ".svg", force, inputs);
+                        outputs.Add(prefix + ".svg");
+                    }
+                }
+            }
 
             if (json)
             {

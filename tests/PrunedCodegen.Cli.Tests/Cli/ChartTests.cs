@@ -102,5 +102,18 @@ namespace PrunedCodegen.Cli.Tests.Cli
                 PngChartRenderer.ForcedUnavailable = null;
             }
         }
+
+        [Fact]
+        public void Native_load_failures_while_drawing_are_told_apart_from_bugs()
+        {
+            var load = new DllNotFoundException("Unable to load shared library 'libHarfBuzzSharp' or one of its dependencies. In order to help diagnose:\n/a/libHarfBuzzSharp.so: cannot open");
+            var wrapped = new TypeInitializationException("HarfBuzzSharp.HarfBuzzApi", load);
+            Assert.True(PngChartRenderer.IsNativeFailure(load));
+            Assert.True(PngChartRenderer.IsNativeFailure(wrapped));
+            Assert.True(PngChartRenderer.IsNativeFailure(new EntryPointNotFoundException("sk_x")));
+            Assert.False(PngChartRenderer.IsNativeFailure(new IOException("disk full")));
+            Assert.False(PngChartRenderer.IsNativeFailure(new TypeInitializationException("T", new InvalidOperationException("bug"))));
+            Assert.Equal("Unable to load shared library 'libHarfBuzzSharp' or one of its dependencies. In order to help diagnose", PngChartRenderer.Describe(wrapped));
+        }
     }
 }
