@@ -79,6 +79,9 @@ namespace PrunedCodegen.Cli.Commands
                     throw new UserErrorException(ExitCodes.Usage, $"--criterion {pruneCriterion.ToString().ToLowerInvariant()} needs --data: its scores are gradients of the loss on training data");
                 if (gradual && pruneMethod == PruneMethod.Random)
                     throw new UserErrorException(ExitCodes.Usage, "--schedule gradual keeps the weights that matter round by round; it takes --method magnitude (with any --criterion) or structured, not random");
+                if (pruneMethod == PruneMethod.Structured && options.Pattern.Kind != PatternKind.Unstructured)
+                    throw new UserErrorException(ExitCodes.Usage, $"--method structured removes whole neurons (or conv filters); --pattern {options.Pattern} chooses which weights of a kept neuron are zero, " +
+                        "so the two do not combine (in one round or in gradual rounds): give --method structured, or --pattern with --method magnitude");
                 if (epochs > 0 && dataPath == null)
                     throw new UserErrorException(ExitCodes.Usage, gradual
                         ? "--schedule gradual fine-tunes after each round and needs --data (or --finetune-epochs 0)"

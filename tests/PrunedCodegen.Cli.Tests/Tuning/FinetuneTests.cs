@@ -258,6 +258,14 @@ namespace PrunedCodegen.Cli.Tests.Tuning
             Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.9", "--schedule", "gradual").ExitCode); // fine-tunes need --data
             Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.5", "--schedule", "gradual", "--method", "random", "--data", Fixtures.TrainCsv).ExitCode);
             Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.9", "--schedule", "sometimes").ExitCode);
+            // Structured removes whole neurons; an N:M or block pattern shapes the kept ones: no combination to define.
+            foreach (var pattern in new[] { "2:4", "block:8x1" })
+            {
+                var both = PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--method", "structured", "--sparsity", "0.5", "--pattern", pattern, "--schedule", "gradual", "--data", Fixtures.TrainCsv);
+                Assert.Equal(ExitCodes.Usage, both.ExitCode);
+                Assert.Contains("--method structured removes whole neurons (or conv filters); --pattern", both.Error);
+            }
+            Assert.False(File.Exists(output));
             Assert.Equal(ExitCodes.Usage, PcgRunner.Run("prune", Fixtures.DenseModel, "-o", output, "--sparsity", "0.9", "--schedule", "gradual", "--rounds", "0", "--data", Fixtures.TrainCsv).ExitCode);
             Assert.Equal(ExitCodes.ImpossibleSparsity, PcgRunner.Run("prune", Fixtures.PrunedModel, "-o", output, "--sparsity", "0.5", "--schedule", "gradual", "--data", Fixtures.TrainCsv).ExitCode);
             Assert.False(File.Exists(output));
