@@ -18,6 +18,9 @@ namespace PrunedCodegen.Planning
         public const double NsPerWinogradStep = 2.6, NsPerWinogradSingleStep = 1.4, NsPerWinogradInputVector = 6.0, NsPerWinogradOutputVector = 7.0,
             NsPerWinogradStagedRow = 6.0;
 
+        /// <summary>Floats of V plus M per block of tile rows (mirrors Kernels.WinogradBlockFloats: about half of a 1 MB L2).</summary>
+        public const int WinogradBlockFloats = 128 * 1024;
+
         /// <summary>Whether Winograd F(2x2, 3x3) applies: constant weights, group 1, a 2-D 3x3 window at stride and dilation 1.</summary>
         public static bool WinogradPossible(ConvOp conv)
         {
@@ -93,7 +96,7 @@ namespace PrunedCodegen.Planning
             var g = conv.Geometry;
             int tileRows = (g.Out[1] + 1) / 2, tileColumns = (g.Out[2] + 1) / 2;
             int panels = (g.OutChannels + ImplicitGemmPanelRows - 1) / ImplicitGemmPanelRows;
-            int blockRows = Math.Max(1, Math.Min(tileRows, 128 * 1024 / (16 * (usedChannels + panels * ImplicitGemmPanelRows) * tileColumns)));
+            int blockRows = Math.Max(1, Math.Min(tileRows, WinogradBlockFloats / (16 * (usedChannels + panels * ImplicitGemmPanelRows) * tileColumns)));
             double gemm = 0;
             for (int th0 = 0; th0 < tileRows; th0 += blockRows)
             {
